@@ -1,0 +1,71 @@
+/**
+ * configureHappy: over SSH with the box's own credentials, make the box ready to code — a
+ * non-root user, Node.js, happy-coder and Claude Code, Happy's environment and daemon service —
+ * then check `happy --version`. Idempotent; heartbeats each step.
+ */
+import { Context } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import { vibeboxes } from '../drizzle/schema';
+import type { Db } from '../lib/db';
+import type { SecretBox } from '../lib/secretBox';
+import { SshSession } from '../lib/ssh';
+import { ProviderError } from '../providers/errors';
+import { asActivity } from './failures';
+import { HappyScriptReport, HappySettings, happyScript, parseReport } from './happyScript';
+
+export interface ConfigureHappyDeps {
+  db: Db;
+  secrets: SecretBox;
+  happy: HappySettings;
+}
+
+export interface ConfigureHappyInput {
+  vibeboxId: string;
+  host: string;
+  port: number;
+  user: string;
+}
+
+export const createHappyActivities = ({ db, secrets, happy }: ConfigureHappyDeps) => ({
+  async configureHappy(input: ConfigureHappyInput): Promise<HappyScriptReport> {
+    return asActivity(async () => {
+      const ctx = Context.current();
+      const [row] = await db.select({ sealed: vibeboxes.sshPasswordEnc }).from(vibeboxes).where(eq(vibeboxes.id, input.vibeboxId));
+      if (!row?.sealed) throw new ProviderError('InvalidRequest', `no login password on record for ${input.vibeboxId}`);
+      ctx.heartbeat({ step: 'connect' });
+      const session = await SshSession.open(
+        { host: input.host, port: input.port, username: input.user, password: secrets.open(row.sealed) },
+        { deadlineMs: 90_000, onRetry: () => ctx.heartbeat({ step: 'connect' }) },
+      ).catch((err: Error & { level?: string }) => {
+        const kind = err.level === 'client-authentication' ? 'AuthFailed' : 'Transient';
+        throw new ProviderError(kind, `ssh to ${input.host}:${input.port} failed: ${err.message}`);
+      });
+      // The cancellation of the activity (workflow gave up) closes the session at once.
+      const onCancel = () => session.close();
+      ctx.cancellationSignal.addEventListener('abort', onCancel);
+      try {
+        let tail = '';
+        const result = await session.exec('bash -s', {
+          stdin: happyScript(happy),
+          onOutput: (chunk) => {
+            tail = (tail + chunk).slice(-4_000);
+            for (const m of chunk.matchAll(/^::step (\S+)/gm)) ctx.heartbeat({ step: m[1] });
+          },
+        });
+        if (result.code !== 0) {
+          throw new ProviderError('Transient', `Happy setup failed (exit ${result.code}): ${tail.trim().slice(-800)}`);
+        }
+        const report = parseReport(result.stdout);
+        if (!/\d+\.\d+/.test(report.happyVersion)) {
+          throw new ProviderError('Transient', `happy --version did not print a version: "${report.happyVersion}"`);
+        }
+        return report;
+      } finally {
+        ctx.cancellationSignal.removeEventListener('abort', onCancel);
+        session.close();
+      }
+    });
+  },
+});
+
+export type HappyActivities = ReturnType<typeof createHappyActivities>;

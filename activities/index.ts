@@ -1,0 +1,32 @@
+/**
+ * The activity factory: dependencies injected, never module globals (Temporal's samples).
+ * Workflows import only the types from here.
+ */
+import type { Db } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { SecretBox } from '../lib/secretBox';
+import type { ProviderPool } from '../providers/pool';
+import { recordProviderCalls } from './audit';
+import { createHappyActivities } from './configureHappy';
+import type { HappySettings } from './happyScript';
+import { createProviderActivities } from './providerActivities';
+import { createStateActivities } from './stateActivities';
+
+export interface ActivityDeps {
+  db: Db;
+  providers: ProviderPool;
+  secrets: SecretBox;
+  happy: HappySettings;
+  log: Logger;
+}
+
+export const createActivities = (deps: ActivityDeps) => {
+  recordProviderCalls(deps.providers, deps.db, deps.log);
+  return {
+    ...createProviderActivities(deps),
+    ...createHappyActivities(deps),
+    ...createStateActivities(deps),
+  };
+};
+
+export type VibeBoxActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,150 @@
+/** Activities that call a provider: thin, one provider operation each, no policy. */
+import { Context } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import { vibeboxes } from '../drizzle/schema';
+import type { Db } from '../lib/db';
+import type { SecretBox } from '../lib/secretBox';
+import { orderCandidates } from '../lib/selection';
+import { ProviderError } from '../providers/errors';
+import type { ProviderPool } from '../providers/pool';
+import { ProviderType, ResourceInfo, ResourceStatus } from '../providers/types';
+import type { Candidate, PlacedResource, ResourceSpecInput } from '../workflows/definitions';
+import { forVibeBox } from './audit';
+import { asActivity } from './failures';
+
+export interface ProviderActivityDeps {
+  db: Db;
+  providers: ProviderPool;
+  secrets: SecretBox;
+}
+
+export interface ResourceRef {
+  vibeboxId: string;
+  provider: ProviderType;
+  region: string;
+  resourceId: string;
+}
+
+export type ProviderAction = 'start' | 'stop' | 'restart' | 'delete';
+
+function placed(ref: Pick<ResourceRef, 'provider' | 'region'>, info: ResourceInfo): PlacedResource {
+  return {
+    provider: ref.provider,
+    region: ref.region,
+    resourceId: info.id,
+    ipAddress: info.ipAddress,
+    sshPort: info.sshPort,
+    sshUser: info.sshUser,
+    metadata: { ...info.metadata, providerStatus: info.status },
+  };
+}
+
+export const createProviderActivities = ({ db, providers, secrets }: ProviderActivityDeps) => ({
+  /** Ordered candidates for a new VibeBox: where to try first, and where to fail over to. */
+  async selectCandidates(input: { providerType?: ProviderType; region?: string }): Promise<Candidate[]> {
+    return asActivity(async () => {
+      try {
+        return orderCandidates({
+          enabled: providers.enabledTypes(),
+          regionsOf: (t) => providers.regionsOf(t),
+          requestedType: input.providerType,
+          requestedRegion: input.region,
+        });
+      } catch (err) {
+        throw new ProviderError('InvalidRequest', (err as Error).message);
+      }
+    });
+  },
+
+  /**
+   * Creates the resource for one candidate. The login password comes sealed from Postgres and
+   * goes straight to the provider, so it never enters workflow history; a password the provider
+   * generated instead is sealed and stored the same way.
+   */
+  async createResource(input: {
+    vibeboxId: string;
+    userId: string;
+    candidate: Candidate;
+    spec: ResourceSpecInput;
+    clientToken: string;
+  }): Promise<PlacedResource> {
+    return asActivity(() =>
+      forVibeBox(input.vibeboxId, async () => {
+        const [row] = await db
+          .select({ sealed: vibeboxes.sshPasswordEnc })
+          .from(vibeboxes)
+          .where(eq(vibeboxes.id, input.vibeboxId));
+        const provider = await providers.get(input.candidate.provider, input.candidate.region);
+        const info = await provider.createResource({
+          ...input.spec,
+          region: input.candidate.region,
+          zone: input.candidate.zone,
+          instanceType: input.candidate.instanceType,
+          clientToken: input.clientToken,
+          name: `vibebox-${input.vibeboxId}`,
+          password: row?.sealed ? secrets.open(row.sealed) : undefined,
+          tags: { project: 'vibebox', vibeboxId: input.vibeboxId, userId: input.userId },
+        });
+        if (info.sshPassword && !row?.sealed) {
+          await db.update(vibeboxes).set({ sshPasswordEnc: secrets.seal(info.sshPassword) }).where(eq(vibeboxes.id, input.vibeboxId));
+        }
+        return placed(input.candidate, info);
+      }),
+    );
+  },
+
+  /** Waits (polling with backoff, heartbeating every poll) until the resource reaches `status`. */
+  async waitForStatus(input: ResourceRef & { status: ResourceStatus; timeoutMs: number }): Promise<PlacedResource | null> {
+    return asActivity(() =>
+      forVibeBox(input.vibeboxId, async () => {
+        const ctx = Context.current();
+        const provider = await providers.get(input.provider, input.region);
+        const info = await provider.waitForStatus(input.resourceId, input.status, {
+          timeoutMs: input.timeoutMs,
+          onPoll: (polled) => {
+            ctx.heartbeat({ status: polled?.status ?? 'gone' });
+            if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
+          },
+        });
+        return info ? placed(input, info) : null;
+      }),
+    );
+  },
+
+  /** Reads the resource as it is now; null when it is gone. */
+  async describeResource(input: ResourceRef): Promise<PlacedResource | null> {
+    return asActivity(() =>
+      forVibeBox(input.vibeboxId, async () => {
+        const provider = await providers.get(input.provider, input.region);
+        try {
+          return placed(input, await provider.getResourceInfo(input.resourceId));
+        } catch (err) {
+          if (err instanceof ProviderError && err.kind === 'NotFound') return null;
+          throw err;
+        }
+      }),
+    );
+  },
+
+  /** One lifecycle call: start, stop, restart or delete, optionally forced. */
+  async providerAction(input: ResourceRef & { action: ProviderAction; force?: boolean }): Promise<void> {
+    return asActivity(() =>
+      forVibeBox(input.vibeboxId, async () => {
+        const provider = await providers.get(input.provider, input.region);
+        const opts = { force: input.force };
+        switch (input.action) {
+          case 'start':
+            return provider.startResource(input.resourceId);
+          case 'stop':
+            return provider.stopResource(input.resourceId, opts);
+          case 'restart':
+            return provider.restartResource(input.resourceId, opts);
+          case 'delete':
+            return provider.deleteResource(input.resourceId, opts);
+        }
+      }),
+    );
+  },
+});
+
+export type ProviderActivities = ReturnType<typeof createProviderActivities>;

@@ -1,0 +1,45 @@
+/** HTTP routes (seed appendix B). Each handler validates, then calls one service function. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { currentUser } from './auth';
+import { validationError } from './errors';
+import { CreateVibeBoxRequest, VibeBoxIdParams } from './schemas';
+import type { VibeBoxService } from './vibeboxService';
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'params'): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error, where);
+  return result.data;
+}
+
+export function vibeboxRoutes(service: VibeBoxService): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const body = parse(CreateVibeBoxRequest, req.body ?? {}, 'body');
+    res.status(202).json(await service.create(currentUser(req), body));
+  });
+
+  router.get('/', async (req, res) => {
+    res.json({ items: await service.list(currentUser(req)) });
+  });
+
+  router.get('/:id', async (req, res) => {
+    const { id } = parse(VibeBoxIdParams, req.params, 'params');
+    res.json(await service.get(currentUser(req), id));
+  });
+
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    router.post(`/:id/${action}`, async (req, res) => {
+      const { id } = parse(VibeBoxIdParams, req.params, 'params');
+      res.status(202).json(await service.act(currentUser(req), id, action));
+    });
+  }
+
+  router.delete('/:id', async (req, res) => {
+    const { id } = parse(VibeBoxIdParams, req.params, 'params');
+    res.status(202).json(await service.act(currentUser(req), id, 'delete'));
+  });
+
+  return router;
+}

@@ -1,0 +1,61 @@
+/**
+ * Request and response shapes (seed appendix B). The zod schema is the type and the source of
+ * the OpenAPI document.
+ */
+import { z } from 'zod';
+import { PLAN_IDS } from '../lib/plans';
+import { PROVIDER_TYPES } from '../providers/types';
+import { VIBEBOX_STATUSES } from '../workflows/definitions';
+
+export const CreateVibeBoxRequest = z
+  .object({
+    planId: z.enum(PLAN_IDS).describe('Subscription plan: sets CPU, memory and disk'),
+    providerType: z.enum(PROVIDER_TYPES).optional().describe('Provider to use; automatic selection when absent'),
+    region: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').optional(),
+  })
+  .strict()
+  .meta({ id: 'CreateVibeBoxRequest' });
+export type CreateVibeBoxRequest = z.infer<typeof CreateVibeBoxRequest>;
+
+export const VibeBoxIdParams = z.object({ id: z.string().regex(/^vb-[a-z0-9]{10}$/, 'not a VibeBox id') });
+
+const Status = z.enum(VIBEBOX_STATUSES);
+
+export const VibeBox = z
+  .object({
+    id: z.string(),
+    status: Status,
+    planId: z.string(),
+    providerType: z.string().nullable().describe('Where the box landed (null until placed)'),
+    region: z.string().nullable(),
+    resourceId: z.string().nullable(),
+    ipAddress: z.string().nullable(),
+    sshPort: z.number().int().nullable(),
+    sshUser: z.string().nullable(),
+    lastError: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.string().describe('ISO 8601'),
+    updatedAt: z.string().describe('ISO 8601'),
+  })
+  .meta({ id: 'VibeBox' });
+export type VibeBox = z.infer<typeof VibeBox>;
+
+export const CreatedVibeBox = VibeBox.extend({
+  sshPassword: z.string().describe('The login password. Shown in this response only, never again.'),
+}).meta({ id: 'CreatedVibeBox' });
+
+export const VibeBoxList = z.object({ items: z.array(VibeBox) }).meta({ id: 'VibeBoxList' });
+
+export const ActionResult = z
+  .object({ success: z.literal(true), message: z.string(), status: Status })
+  .meta({ id: 'ActionResult' });
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });

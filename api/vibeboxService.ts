@@ -1,0 +1,158 @@
+/**
+ * The VibeBox service behind the routes: Postgres for reads and ownership, Temporal for every
+ * change. Handlers stay short and call one function here.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, WorkflowUpdateStage } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { and, desc, eq } from 'drizzle-orm';
+import { vibeboxes, VibeBoxRow } from '../drizzle/schema';
+import type { Db } from '../lib/db';
+import { generatePassword } from '../lib/passwords';
+import { specForPlan } from '../lib/plans';
+import type { SecretBox } from '../lib/secretBox';
+import { isProviderType } from '../providers/factory';
+import {
+  actionUpdates,
+  searchAttributes,
+  TASK_QUEUE,
+  VibeBoxAction,
+  VibeBoxStatus,
+  VibeBoxWorkflowInput,
+  workflowIdFor,
+} from '../workflows/definitions';
+import { TRANSITIONAL_STATUS } from '../workflows/transitions';
+import { HttpError, notFound } from './errors';
+import { UpdateRejectedError } from './temporalClient';
+import type { AuthedUser } from './auth';
+import type { CreateVibeBoxRequest, VibeBox } from './schemas';
+
+export interface VibeBoxServiceDeps {
+  db: Db;
+  temporal: Client;
+  secrets: SecretBox;
+  taskQueue?: string;
+  /** Providers new boxes may use, for a clear 400 instead of a box that fails later. */
+  enabledProviders: () => string[];
+}
+
+const ACTION_MESSAGES: Record<Exclude<VibeBoxAction, 'retry'>, string> = {
+  start: 'VibeBox is starting',
+  stop: 'VibeBox is stopping',
+  restart: 'VibeBox is restarting',
+  delete: 'VibeBox is being deleted',
+};
+
+export function newVibeBoxId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return 'vb-' + Array.from(randomBytes(10), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+export function toApi(row: VibeBoxRow): VibeBox {
+  return {
+    id: row.id,
+    status: row.status as VibeBoxStatus,
+    planId: row.planId,
+    providerType: row.provider ?? row.requestedProvider,
+    region: row.region ?? row.requestedRegion,
+    resourceId: row.resourceId,
+    ipAddress: row.ipAddress,
+    sshPort: row.sshPort,
+    sshUser: row.sshUser,
+    lastError: row.lastError,
+    metadata: row.metadata,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function createVibeBoxService(deps: VibeBoxServiceDeps) {
+  const { db, temporal, secrets } = deps;
+  const taskQueue = deps.taskQueue ?? TASK_QUEUE;
+
+  async function ownedRow(user: AuthedUser, id: string): Promise<VibeBoxRow> {
+    const [row] = await db.select().from(vibeboxes).where(and(eq(vibeboxes.id, id), eq(vibeboxes.userId, user.id)));
+    // Another user's box is indistinguishable from no box: 404, never 403.
+    if (!row) throw notFound('VibeBox');
+    return row;
+  }
+
+  return {
+    async create(user: AuthedUser, req: CreateVibeBoxRequest): Promise<VibeBox & { sshPassword: string }> {
+      if (req.providerType && !deps.enabledProviders().includes(req.providerType)) {
+        throw new HttpError(400, 'invalid_request', `provider "${req.providerType}" is not enabled`, [
+          { field: 'providerType', message: `enabled: ${deps.enabledProviders().join(', ') || 'none'}` },
+        ]);
+      }
+      const id = newVibeBoxId();
+      const password = generatePassword();
+      const [row] = await db
+        .insert(vibeboxes)
+        .values({
+          id,
+          userId: user.id,
+          planId: req.planId,
+          requestedProvider: req.providerType ?? null,
+          requestedRegion: req.region ?? null,
+          status: 'provisioning',
+          sshPasswordEnc: secrets.seal(password),
+        })
+        .returning();
+      const input: VibeBoxWorkflowInput = {
+        vibeboxId: id,
+        userId: user.id,
+        planId: req.planId,
+        spec: specForPlan(req.planId),
+        providerType: req.providerType && isProviderType(req.providerType) ? req.providerType : undefined,
+        region: req.region,
+      };
+      try {
+        await temporal.workflow.start('vibeBoxWorkflow', {
+          workflowId: workflowIdFor(id),
+          taskQueue,
+          args: [input],
+          typedSearchAttributes: [
+            { key: searchAttributes.vibeboxId, value: id },
+            { key: searchAttributes.userId, value: user.id },
+            { key: searchAttributes.status, value: 'provisioning' },
+            ...(req.providerType ? [{ key: searchAttributes.provider, value: req.providerType }] : []),
+            ...(req.region ? [{ key: searchAttributes.region, value: req.region }] : []),
+          ],
+        });
+      } catch (err) {
+        // Nothing half-made: without a workflow there is no VibeBox.
+        await db.delete(vibeboxes).where(eq(vibeboxes.id, id));
+        throw new HttpError(503, 'unavailable', `could not start provisioning: ${(err as Error).message}`);
+      }
+      return { ...toApi(row), sshPassword: password };
+    },
+
+    async get(user: AuthedUser, id: string): Promise<VibeBox> {
+      return toApi(await ownedRow(user, id));
+    },
+
+    async list(user: AuthedUser): Promise<VibeBox[]> {
+      const rows = await db.select().from(vibeboxes).where(eq(vibeboxes.userId, user.id)).orderBy(desc(vibeboxes.createdAt));
+      return rows.map(toApi);
+    },
+
+    /**
+     * Asks the workflow to act and returns once it has accepted: the validator's verdict is
+     * immediate (409 with its reason), the work itself goes on in the workflow.
+     */
+    async act(user: AuthedUser, id: string, action: Exclude<VibeBoxAction, 'retry'>) {
+      await ownedRow(user, id);
+      const handle = temporal.workflow.getHandle(workflowIdFor(id));
+      try {
+        await handle.startUpdate(actionUpdates[action], { waitForStage: WorkflowUpdateStage.ACCEPTED });
+      } catch (err) {
+        if (err instanceof UpdateRejectedError) throw new HttpError(409, 'invalid_state', err.message);
+        if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'invalid_state', 'VibeBox is no longer managed');
+        throw new HttpError(503, 'unavailable', `workflow service unavailable: ${(err as Error).message}`);
+      }
+      return { success: true as const, message: ACTION_MESSAGES[action], status: TRANSITIONAL_STATUS[action] };
+    },
+  };
+}
+
+export type VibeBoxService = ReturnType<typeof createVibeBoxService>;

@@ -1,0 +1,86 @@
+/**
+ * Postgres schema. Lifecycle truth lives in each VibeBox's workflow; `vibeboxes` is the
+ * projection the API lists and authorizes against (DESIGN.md: one truth per fact).
+ */
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull().unique(),
+  name: text('name'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Bearer tokens, stored as sha256 hashes: a database leak yields no usable token. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    /** First characters of the token, so an operator can tell tokens apart without the secret. */
+    prefix: text('prefix').notNull(),
+    name: text('name'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+export const vibeboxes = pgTable(
+  'vibeboxes',
+  {
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    planId: text('plan_id').notNull(),
+    /** What the user asked for (null: automatic selection). */
+    requestedProvider: text('requested_provider'),
+    requestedRegion: text('requested_region'),
+    /** Where the box actually landed, once a candidate was chosen. */
+    provider: text('provider'),
+    region: text('region'),
+    resourceId: text('resource_id'),
+    status: text('status').notNull(),
+    ipAddress: text('ip_address'),
+    sshPort: integer('ssh_port'),
+    sshUser: text('ssh_user'),
+    /** The login password, AES-256-GCM encrypted (lib/secretBox.ts); shown to the user once, at creation. */
+    sshPasswordEnc: text('ssh_password_enc'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('vibeboxes_user_idx').on(t.userId)],
+);
+
+/** One row per provider API call. Holds ids and outcomes only — never a secret. */
+export const providerCalls = pgTable(
+  'provider_calls',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    /** No foreign key: the audit trail outlives the VibeBox row. */
+    vibeboxId: text('vibebox_id'),
+    provider: text('provider').notNull(),
+    region: text('region'),
+    action: text('action').notNull(),
+    resourceId: text('resource_id'),
+    traceId: text('trace_id').notNull(),
+    providerRequestId: text('provider_request_id'),
+    outcome: text('outcome').notNull(),
+    errorKind: text('error_kind'),
+    errorCode: text('error_code'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('provider_calls_vibebox_idx').on(t.vibeboxId)],
+);
+
+export type User = typeof users.$inferSelect;
+export type VibeBoxRow = typeof vibeboxes.$inferSelect;
+export type ProviderCallRow = typeof providerCalls.$inferInsert;

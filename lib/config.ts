@@ -1,0 +1,34 @@
+/**
+ * Process configuration from the environment, validated once at start. Everything has an
+ * embedded default for local runs; production sets DATABASE_URL, TEMPORAL_ADDRESS and keys.
+ */
+import { z } from 'zod';
+
+const configSchema = z.object({
+  DATABASE_URL: z.string().min(1, 'DATABASE_URL is required'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('vibebox'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  /** 32-byte key (base64 or hex) sealing VibeBox passwords at rest. */
+  VIBEBOX_SECRET_KEY: z.string().min(1, 'VIBEBOX_SECRET_KEY is required (32 bytes, base64)'),
+  /** npm registry the boxes install happy-coder and Claude Code from. */
+  HAPPY_NPM_REGISTRY: z.string().url().default('https://registry.npmjs.org/'),
+  HAPPY_PACKAGES: z.string().default('happy-coder @anthropic-ai/claude-code'),
+  /** The non-root login that runs Happy inside the box. */
+  HAPPY_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,30}$/).default('vibe'),
+  HAPPY_SERVER_URL: z.string().url().optional(),
+  HAPPY_WEBAPP_URL: z.string().url().optional(),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ');
+    throw new Error(`invalid configuration:\n  ${problems}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,37 @@
+/**
+ * Candidate ordering for creation (seed: 选择策略, 故障恢复): the requested provider first (in
+ * the requested region first), then its other regions, then the other enabled providers. The
+ * workflow walks this list on InsufficientStock: next region, then next provider.
+ */
+import type { Candidate } from '../workflows/definitions';
+import type { ProviderType } from '../providers/types';
+
+export interface SelectionInput {
+  enabled: ProviderType[];
+  regionsOf: (type: ProviderType) => string[];
+  requestedType?: ProviderType;
+  requestedRegion?: string;
+}
+
+export class SelectionError extends Error {}
+
+export function orderCandidates(input: SelectionInput): Candidate[] {
+  const { enabled, requestedType, requestedRegion } = input;
+  if (requestedType && !enabled.includes(requestedType)) {
+    throw new SelectionError(`provider "${requestedType}" is not enabled (enabled: ${enabled.join(', ') || 'none'})`);
+  }
+  const types = requestedType ? [requestedType, ...enabled.filter((t) => t !== requestedType)] : enabled;
+  const candidates: Candidate[] = [];
+  for (const provider of types) {
+    const regions = input.regionsOf(provider);
+    const ordered = requestedRegion && regions.includes(requestedRegion)
+      ? [requestedRegion, ...regions.filter((r) => r !== requestedRegion)]
+      : regions;
+    for (const region of ordered) candidates.push({ provider, region });
+  }
+  if (requestedRegion && !candidates.some((c) => c.region === requestedRegion)) {
+    throw new SelectionError(`no enabled provider serves region "${requestedRegion}"`);
+  }
+  if (candidates.length === 0) throw new SelectionError('no provider is enabled');
+  return candidates;
+}

@@ -1,0 +1,14 @@
+/** Users and their API tokens: used by the CLI (scripts/cli.ts) and the tests. */
+import { eq } from 'drizzle-orm';
+import { apiTokens, users } from '../drizzle/schema';
+import type { Db } from './db';
+import { generateToken, hashToken, tokenDisplayPrefix } from './tokens';
+
+/** Creates the user if the email is new, then issues a token. The token is returned once, never stored. */
+export async function createUserWithToken(db: Db, email: string, tokenName = 'cli'): Promise<{ userId: string; token: string }> {
+  const [existing] = await db.select().from(users).where(eq(users.email, email));
+  const user = existing ?? (await db.insert(users).values({ email }).returning())[0];
+  const token = generateToken();
+  await db.insert(apiTokens).values({ userId: user.id, tokenHash: hashToken(token), prefix: tokenDisplayPrefix(token), name: tokenName });
+  return { userId: user.id, token };
+}

@@ -1,0 +1,77 @@
+/** HTTP plumbing shared by the cloud emulators: start/stop a server, mint request ids. */
+import http from 'node:http';
+import net from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Express } from 'express';
+
+export interface EmulatorServerOptions {
+  /** 0 = a free port. */
+  port?: number;
+  host?: string;
+  app: Express | http.RequestListener;
+}
+
+export interface EmulatorServer {
+  url: string;
+  port: number;
+  server: http.Server;
+  /** Closes the server and destroys open connections, including ones a 'hang' fault holds. */
+  close(): Promise<void>;
+}
+
+export async function startEmulatorServer(opts: EmulatorServerOptions): Promise<EmulatorServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const server = http.createServer(opts.app as http.RequestListener);
+  // Tracked by hand as well as closeAllConnections(): a hung request's socket is "active",
+  // and we want it gone no matter what state Node thinks it is in.
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+export type RequestIdStyle = 'uuid-upper' | 'uuid-lower' | 'hex32';
+
+/**
+ * A request id in the cloud's usual shape: Aliyun an upper-case UUID, Tencent a lower-case one;
+ * 'hex32' for clouds that send bare hex (ECloud's shape is uncertain — pick and document).
+ */
+export function mintRequestId(style: RequestIdStyle = 'uuid-upper'): string {
+  switch (style) {
+    case 'uuid-upper':
+      return randomUUID().toUpperCase();
+    case 'uuid-lower':
+      return randomUUID();
+    case 'hex32':
+      return randomBytes(16).toString('hex');
+  }
+}
+
+export const EmulatorRequestIds = {
+  aliyun: () => mintRequestId('uuid-upper'),
+  tencent: () => mintRequestId('uuid-lower'),
+  chinamobile: () => mintRequestId('uuid-lower'),
+};

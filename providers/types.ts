@@ -1,0 +1,97 @@
+/**
+ * The provider contract (seed: 接口设计). Providers speak only these types; they know nothing of
+ * Temporal, HTTP or the database.
+ */
+
+export const PROVIDER_TYPES = ['chinamobile', 'aliyun', 'tencent', 'docker'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/** Unified lifecycle status (seed: 资源状态). */
+export enum ResourceStatus {
+  CREATING = 'CREATING',
+  RUNNING = 'RUNNING',
+  STOPPED = 'STOPPED',
+  STARTING = 'STARTING',
+  STOPPING = 'STOPPING',
+  DELETING = 'DELETING',
+  DELETED = 'DELETED',
+  ERROR = 'ERROR',
+}
+
+/** Seed: ProviderConfig. `options` holds provider-specific settings, validated by each provider's zod schema. */
+export interface ProviderConfig {
+  type: ProviderType;
+  credentials?: { accessKeyId: string; accessKeySecret: string };
+  region?: string;
+  options?: Record<string, unknown>;
+}
+
+/** Seed: ResourceSpec. cpu in cores, memory and disk in GiB. */
+export interface ResourceSpec {
+  cpu: number;
+  memory: number;
+  disk: number;
+  region?: string;
+  /** Zone inside the region, when the caller (selection) already picked one. */
+  zone?: string;
+  /** Provider-specific instance type, when the caller (selection) already picked one. */
+  instanceType?: string;
+  image?: string;
+  tags?: Record<string, string>;
+  /**
+   * Idempotency key: the same token twice yields one resource. Derived by the workflow from its
+   * id and the candidate, so a retried create never makes a second box.
+   */
+  clientToken?: string;
+  /** Login password to set; when absent the provider generates a strong one and returns it. */
+  password?: string;
+  /** Name for the resource, when the provider supports one. */
+  name?: string;
+}
+
+/** Seed: ResourceInfo. */
+export interface ResourceInfo {
+  id: string;
+  status: ResourceStatus;
+  ipAddress?: string;
+  privateIp?: string;
+  sshPort: number;
+  sshUser: string;
+  /** Present only on the result of createResource, and only there. */
+  sshPassword?: string;
+  sshKeyPath?: string;
+  /** Provider-specific detail (instance type, zone, raw cloud status, "emulated" flag…). */
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** Options for waitForStatus: bounded, backing-off polling. */
+export interface WaitOptions {
+  timeoutMs?: number;
+  initialIntervalMs?: number;
+  maxIntervalMs?: number;
+  /** Called after every poll; activities use it to heartbeat. Throwing aborts the wait. */
+  onPoll?: (info: ResourceInfo | undefined) => void;
+}
+
+/**
+ * Seed: the 9 operations every provider implements. `initialize` validates the config and builds
+ * the cloud client; the others are the lifecycle verbs. Stop and delete take `force` for the
+ * seed's force-stop / force-delete fallbacks.
+ */
+export interface IResourceProvider {
+  readonly type: ProviderType;
+  readonly name: string;
+  initialize(config: ProviderConfig): Promise<void>;
+  createResource(spec: ResourceSpec): Promise<ResourceInfo>;
+  /** Throws ProviderError NotFound when the resource does not exist (or is gone). */
+  getResourceInfo(id: string): Promise<ResourceInfo>;
+  startResource(id: string): Promise<void>;
+  stopResource(id: string, opts?: { force?: boolean }): Promise<void>;
+  restartResource(id: string, opts?: { force?: boolean }): Promise<void>;
+  /** Deleting a resource that is already gone succeeds. */
+  deleteResource(id: string, opts?: { force?: boolean }): Promise<void>;
+  /** Resolves with the resource once it reaches `status` (DELETED: once it is gone). */
+  waitForStatus(id: string, status: ResourceStatus, opts?: WaitOptions): Promise<ResourceInfo | undefined>;
+  healthCheck(): Promise<boolean>;
+}

@@ -1,0 +1,41 @@
+/**
+ * Operator CLI.
+ *   npm run vibebox -- create-user <email>     creates the user (if new) and prints a new API token
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../lib/config';
+import { connectDatabase, migrateDatabase } from '../lib/db';
+import { createUserWithToken } from '../lib/users';
+
+/** The run command's embedded database, when DATABASE_URL is not set (scripts/dev.ts writes it). */
+function localEnv(): Record<string, string> {
+  const file = path.resolve(process.env.VIBEBOX_DATA_DIR ?? '.data', 'local.env');
+  if (!fs.existsSync(file)) return {};
+  return Object.fromEntries(
+    fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, email] = argv;
+  if (command !== 'create-user' || !email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
+    process.stderr.write('usage: npm run vibebox -- create-user <email>\n');
+    process.exit(2);
+  }
+  // This command seals nothing; the key is required by the shared config schema only.
+  const config = loadConfig({ VIBEBOX_SECRET_KEY: 'unused', ...localEnv(), ...process.env });
+  const database = connectDatabase(config.DATABASE_URL);
+  try {
+    await migrateDatabase(database);
+    const { userId, token } = await createUserWithToken(database.db, email);
+    process.stdout.write(`user:  ${userId} (${email})\ntoken: ${token}\n`);
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`error: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The test command (README): sets up what is missing — Debian packages, npm packages, the
+# Temporal CLI, Postgres, dockerd, the VibeBox base image — then type-checks, lints and runs
+# every test tier against those real services. Extra arguments go to jest (e.g. tests/unit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=lib/services.sh
+source scripts/lib/services.sh
+# shellcheck source=lib/node.sh
+source scripts/lib/node.sh
+
+export VIBEBOX_DATA_DIR="${VIBEBOX_DATA_DIR:-$PWD/.data}"
+mkdir -p "$VIBEBOX_DATA_DIR"
+
+ensure_apt_packages postgresql docker.io debootstrap
+ensure_node_modules
+ensure_temporal_cli
+
+TEST_TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-7233}"
+TEST_PG_PORT="${TEST_PG_PORT:-5433}"
+start_temporal_dev_server "$TEST_TEMPORAL_PORT" "${TEST_TEMPORAL_UI_PORT:-8233}" "$VIBEBOX_DATA_DIR/temporal.db" "$VIBEBOX_DATA_DIR/temporal.log"
+start_postgres "$TEST_PG_PORT"
+ensure_database vibebox_test
+start_dockerd
+ensure_base_image
+
+export DATABASE_URL="postgres://vibebox:vibebox@127.0.0.1:${TEST_PG_PORT}/vibebox_test"
+export TEMPORAL_ADDRESS="127.0.0.1:${TEST_TEMPORAL_PORT}"
+# A throwaway key for sealing test passwords; never a production key.
+export VIBEBOX_SECRET_KEY="${VIBEBOX_SECRET_KEY:-$(head -c 32 /dev/urandom | base64)}"
+export LOG_LEVEL="${LOG_LEVEL:-warn}"
+
+echo "• type-check"; npx tsc -p .
+echo "• lint"; npx eslint .
+echo "• tests"
+npx jest "$@"

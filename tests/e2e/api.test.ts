@@ -1,0 +1,126 @@
+/**
+ * The HTTP API's edges — auth, ownership, validation, one error shape, OpenAPI — on the real
+ * Postgres and Temporal dev server. No box is provisioned here (see lifecycle.test.ts).
+ */
+import { eq } from 'drizzle-orm';
+import { vibeboxes } from '../../drizzle/schema';
+import { newVibeBoxId } from '../../api/vibeboxService';
+import { startPlatform, TestPlatform } from '../support/platform';
+
+let p: TestPlatform;
+let token: string;
+let userId: string;
+
+beforeAll(async () => {
+  p = await startPlatform({ ENABLED_PROVIDERS: 'docker' });
+  ({ token, userId } = await p.newUser());
+});
+afterAll(() => p?.close());
+
+const expectErrorShape = (body: any, code: string) => {
+  expect(body).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) });
+};
+
+describe('authentication', () => {
+  it('refuses a request without a token with 401', async () => {
+    const res = await p.call(undefined, 'GET', '/api/vibeboxes');
+    expect(res.status).toBe(401);
+    expectErrorShape(res.body, 'unauthorized');
+  });
+
+  it('refuses an unknown token with 401', async () => {
+    const res = await p.call('vbx_not-a-real-token', 'GET', '/api/vibeboxes');
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('validation: bad input is a 400 with field-level details, and creates nothing', () => {
+  const countRows = async () => (await p.database.db.select().from(vibeboxes).where(eq(vibeboxes.userId, userId))).length;
+
+  it.each([
+    ['no planId', {}, 'planId'],
+    ['an unknown plan', { planId: 'gold' }, 'planId'],
+    ['an unknown provider', { planId: 'basic', providerType: 'aws' }, 'providerType'],
+    ['a malformed region', { planId: 'basic', region: 'us east; rm -rf' }, 'region'],
+    ['an unexpected field', { planId: 'basic', sshPassword: 'mine' }, 'body'],
+  ])('%s', async (_name, body, field) => {
+    const before = await countRows();
+    const res = await p.call(token, 'POST', '/api/vibeboxes', body);
+    expect(res.status).toBe(400);
+    expectErrorShape(res.body, 'invalid_request');
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect(await countRows()).toBe(before);
+  });
+
+  it('a provider that exists but is not enabled is a 400 naming the field', async () => {
+    const res = await p.call(token, 'POST', '/api/vibeboxes', { planId: 'basic', providerType: 'aliyun' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].field).toBe('providerType');
+  });
+
+  it('malformed JSON is a 400 in the same error shape', async () => {
+    const res = await p.call(token, 'POST', '/api/vibeboxes', '{"planId": ');
+    expect(res.status).toBe(400);
+    expectErrorShape(res.body, 'invalid_json');
+  });
+
+  it('a malformed id is a 400, an unknown one a 404', async () => {
+    expect((await p.call(token, 'GET', '/api/vibeboxes/../../etc')).status).toBe(404);
+    const bad = await p.call(token, 'GET', '/api/vibeboxes/not-an-id');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].field).toBe('id');
+    const unknown = await p.call(token, 'GET', `/api/vibeboxes/${newVibeBoxId()}`);
+    expect(unknown.status).toBe(404);
+    expectErrorShape(unknown.body, 'not_found');
+  });
+
+  it('an unknown route is a 404 in the same shape', async () => {
+    const res = await p.call(token, 'GET', '/api/nothing-here');
+    expect(res.status).toBe(404);
+    expectErrorShape(res.body, 'not_found');
+  });
+});
+
+describe('ownership', () => {
+  it("another user's box is a 404 for reads and actions alike, and absent from their list", async () => {
+    const id = newVibeBoxId();
+    await p.database.db.insert(vibeboxes).values({ id, userId, planId: 'basic', status: 'stopped' });
+    const other = await p.newUser();
+    for (const [method, path] of [
+      ['GET', `/api/vibeboxes/${id}`],
+      ['POST', `/api/vibeboxes/${id}/start`],
+      ['POST', `/api/vibeboxes/${id}/stop`],
+      ['POST', `/api/vibeboxes/${id}/restart`],
+      ['DELETE', `/api/vibeboxes/${id}`],
+    ]) {
+      const res = await p.call(other.token, method, path);
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
+    }
+    const list = await p.call(other.token, 'GET', '/api/vibeboxes');
+    expect(list.body.items).toEqual([]);
+    const mine = await p.call(token, 'GET', '/api/vibeboxes');
+    expect(mine.body.items.map((b: { id: string }) => b.id)).toContain(id);
+    await p.database.db.delete(vibeboxes).where(eq(vibeboxes.id, id));
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents every route with schemas generated from zod', async () => {
+    const res = await p.call(undefined, 'GET', '/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(res.body.paths).sort()).toEqual([
+      '/api/vibeboxes',
+      '/api/vibeboxes/{id}',
+      '/api/vibeboxes/{id}/restart',
+      '/api/vibeboxes/{id}/start',
+      '/api/vibeboxes/{id}/stop',
+    ]);
+    const create = res.body.components.schemas.CreateVibeBoxRequest;
+    expect(create.required).toEqual(['planId']);
+    expect(create.properties.planId.enum).toEqual(['basic', 'pro', 'enterprise']);
+    expect(res.body.paths['/api/vibeboxes'].post.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/CreateVibeBoxRequest',
+    );
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * A whole VibeBox platform for one test file: the real worker and API on the real Temporal dev
+ * server and Postgres that scripts/test.sh started, on a task queue of its own so test files
+ * running side by side never take each other's work.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { startApi, ApiHandle } from '../../api/server';
+import { loadConfig, AppConfig } from '../../lib/config';
+import { connectDatabase, Database } from '../../lib/db';
+import { createUserWithToken } from '../../lib/users';
+import { startWorker, WorkerHandle } from '../../worker';
+
+export interface TestPlatform {
+  config: AppConfig;
+  env: Record<string, string | undefined>;
+  database: Database;
+  worker: WorkerHandle;
+  api: ApiHandle;
+  temporal: Client;
+  /** A fresh user and bearer token. */
+  newUser(): Promise<{ userId: string; token: string }>;
+  /** fetch against the API with a bearer token; returns status and parsed JSON. */
+  call(token: string | undefined, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through scripts/test.sh (README)`);
+  return value;
+}
+
+export async function startPlatform(envOverrides: Record<string, string> = {}): Promise<TestPlatform> {
+  requireEnv('DATABASE_URL');
+  const env = { ...process.env, TEMPORAL_TASK_QUEUE: `test-${randomUUID().slice(0, 8)}`, PORT: '0', ...envOverrides };
+  const config = loadConfig(env);
+  const database = connectDatabase(config.DATABASE_URL);
+  const worker = await startWorker(config, { database, env });
+  const api = await startApi(config, { database, env });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return {
+    config,
+    env,
+    database,
+    worker,
+    api,
+    temporal,
+    newUser: () => createUserWithToken(database.db, `user-${randomUUID().slice(0, 8)}@test.vibebox`),
+    async call(token, method, path, body) {
+      const res = await fetch(api.url + path, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* not JSON: keep the text */
+      }
+      return { status: res.status, body: parsed };
+    },
+    async close() {
+      await api.close();
+      await worker.shutdown();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+/** Polls `probe` until `done` says so (or the deadline passes, which fails the test with the last value). */
+export async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5 * 60_000, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+    last = await probe();
+  }
+  return last;
+}

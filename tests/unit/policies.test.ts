@@ -1,0 +1,35 @@
+import { policies, resolvePolicies, throttleDelay } from '../../workflows/policies';
+
+describe('workflow policies carry the seed numbers', () => {
+  it('create: 10 minutes, 3 tries 5 s apart', () => {
+    expect(policies.create).toEqual({ timeout: 600_000, maxAttempts: 3, interval: 5_000 });
+  });
+  it('start: 2 minutes, 2 tries 3 s apart', () => {
+    expect(policies.start).toEqual({ timeout: 120_000, maxAttempts: 2, interval: 3_000 });
+  });
+  it('stop: 2 minutes then force stop', () => {
+    expect(policies.stop.timeout).toBe(120_000);
+    expect(policies.stop.forceAfterTimeout).toBe(true);
+  });
+  it('delete: 5 minutes then force delete, and keeps trying after that', () => {
+    expect(policies.delete.timeout).toBe(300_000);
+    expect(policies.delete.forceAfterTimeout).toBe(true);
+    expect(policies.delete.keepTryingEvery).toBeGreaterThan(0);
+  });
+  it('throttling backs off 1-2-4-8 s with at most 5 tries in all', () => {
+    const waits = Array.from({ length: policies.throttling.maxAttempts - 1 }, (_, i) => throttleDelay(i + 1));
+    expect(waits).toEqual([1_000, 2_000, 4_000, 8_000]);
+  });
+  it("throttling honours the cloud's retry-after when it is longer", () => {
+    expect(throttleDelay(1, 6)).toBe(6_000);
+    expect(throttleDelay(4, 1)).toBe(8_000);
+  });
+  it('failover moves on only for no stock', () => {
+    expect(policies.failover.onKinds).toEqual(['InsufficientStock']);
+  });
+  it('overrides replace single values and leave the rest as written', () => {
+    const p = resolvePolicies({ stop: { timeout: 5_000 } });
+    expect(p.stop).toEqual({ ...policies.stop, timeout: 5_000 });
+    expect(p.create).toBe(policies.create);
+  });
+});

@@ -1,0 +1,37 @@
+import { VIBEBOX_ACTIONS, VIBEBOX_STATUSES } from '../../workflows/definitions';
+import { ALLOWED_ACTIONS, assertTransition, canPerform, IllegalTransitionError, TRANSITIONAL_STATUS } from '../../workflows/transitions';
+
+describe('transition table (seed: 状态转换规则)', () => {
+  it('running boxes may stop, restart or delete; nothing else', () => {
+    expect([...ALLOWED_ACTIONS.active].sort()).toEqual(['delete', 'restart', 'stop']);
+  });
+
+  it('stopped boxes may start or delete', () => {
+    expect([...ALLOWED_ACTIONS.stopped].sort()).toEqual(['delete', 'start']);
+  });
+
+  it('error boxes may retry or delete', () => {
+    expect([...ALLOWED_ACTIONS.error].sort()).toEqual(['delete', 'retry']);
+  });
+
+  it.each(['provisioning', 'starting', 'stopping', 'restarting', 'deleting', 'deleted'] as const)(
+    '%s allows no action: wait for it to settle',
+    (status) => {
+      for (const action of VIBEBOX_ACTIONS) expect(canPerform(status, action)).toBe(false);
+    },
+  );
+
+  it('an illegal request is rejected with its reason', () => {
+    expect(() => assertTransition('stopped', 'stop')).toThrow(IllegalTransitionError);
+    expect(() => assertTransition('stopped', 'stop')).toThrow('cannot stop a VibeBox that is stopped (allowed: start, delete)');
+    expect(() => assertTransition('provisioning', 'delete')).toThrow('wait for it to settle');
+  });
+
+  it('every action moves the box to a transitional status that itself allows nothing', () => {
+    for (const action of VIBEBOX_ACTIONS) {
+      const next = TRANSITIONAL_STATUS[action];
+      expect(VIBEBOX_STATUSES).toContain(next);
+      expect(ALLOWED_ACTIONS[next]).toEqual([]);
+    }
+  });
+});

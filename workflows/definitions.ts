@@ -1,0 +1,108 @@
+/**
+ * What the API, the worker and the workflow share: names, message types, search attribute keys.
+ * Imported inside the workflow sandbox, so no Node built-ins here.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import * as wf from '@temporalio/workflow';
+import type { ProviderType } from '../providers/types';
+import type { PolicyOverrides } from './policies';
+
+export const TASK_QUEUE = 'vibebox';
+
+export const workflowIdFor = (vibeboxId: string) => `vibebox-${vibeboxId}`;
+
+/** The VibeBox status users see (API and Postgres), a superset of the seed's resource states. */
+export const VIBEBOX_STATUSES = [
+  'provisioning',
+  'active',
+  'stopping',
+  'stopped',
+  'starting',
+  'restarting',
+  'deleting',
+  'deleted',
+  'error',
+] as const;
+export type VibeBoxStatus = (typeof VIBEBOX_STATUSES)[number];
+
+export const VIBEBOX_ACTIONS = ['start', 'stop', 'restart', 'delete', 'retry'] as const;
+export type VibeBoxAction = (typeof VIBEBOX_ACTIONS)[number];
+
+export interface ResourceSpecInput {
+  cpu: number;
+  memory: number;
+  disk: number;
+  image?: string;
+}
+
+/** One place a VibeBox could be created, in preference order (selection → failover). */
+export interface Candidate {
+  provider: ProviderType;
+  region: string;
+  zone?: string;
+  instanceType?: string;
+}
+
+/** Where the box lives once created. Never holds the password. */
+export interface PlacedResource {
+  provider: ProviderType;
+  region: string;
+  resourceId: string;
+  ipAddress?: string;
+  sshPort?: number;
+  sshUser?: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface VibeBoxState {
+  status: VibeBoxStatus;
+  resource?: PlacedResource;
+  lastError?: string;
+  /** Provisioning rounds so far; part of the client token so a retry after cleanup makes a new box. */
+  round: number;
+}
+
+export interface VibeBoxWorkflowInput {
+  vibeboxId: string;
+  userId: string;
+  planId: string;
+  spec: ResourceSpecInput;
+  providerType?: ProviderType;
+  region?: string;
+  /** Subscription end (ISO time): the box is deleted then. */
+  expiresAt?: string;
+  /** Tests and operators may tighten timings; production runs the policies as written. */
+  policyOverrides?: PolicyOverrides;
+  /** Carried over by continueAsNew. */
+  state?: VibeBoxState;
+}
+
+export interface ActionAccepted {
+  status: VibeBoxStatus;
+}
+
+// Updates, not signals: the caller learns at once whether the request was accepted, and an
+// illegal one is rejected by the validator with its reason instead of being queued.
+export const startUpdate = wf.defineUpdate<ActionAccepted>('start');
+export const stopUpdate = wf.defineUpdate<ActionAccepted>('stop');
+export const restartUpdate = wf.defineUpdate<ActionAccepted>('restart');
+export const deleteUpdate = wf.defineUpdate<ActionAccepted>('delete');
+/** Operator's (and user's) way out of `error`: provision again. */
+export const retryUpdate = wf.defineUpdate<ActionAccepted>('retry');
+export const stateQuery = wf.defineQuery<VibeBoxState>('state');
+
+export const actionUpdates = {
+  start: startUpdate,
+  stop: stopUpdate,
+  restart: restartUpdate,
+  delete: deleteUpdate,
+  retry: retryUpdate,
+} as const;
+
+export const searchAttributes = {
+  vibeboxId: defineSearchAttributeKey('VibeBoxId', SearchAttributeType.KEYWORD),
+  userId: defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD),
+  provider: defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD),
+  region: defineSearchAttributeKey('Region', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('VibeBoxStatus', SearchAttributeType.KEYWORD),
+};

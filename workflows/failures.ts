@@ -1,0 +1,32 @@
+/** How the workflow reads an activity failure: the kind the activity stamped on it, and its details. */
+import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/workflow';
+
+export interface Failure {
+  kind: string;
+  message: string;
+  code?: string;
+  retryAfterSeconds?: number;
+}
+
+/** Raised inside the workflow when an operation gave up; carries the classified failure. */
+export class OperationFailed extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+    this.name = 'OperationFailed';
+  }
+}
+
+export function classify(err: unknown): Failure {
+  if (err instanceof OperationFailed) return err.failure;
+  if (err instanceof CancelledFailure) throw err; // cancellation is not a failure to handle
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      const details = (cause.details?.[0] ?? {}) as { code?: string; retryAfterSeconds?: number };
+      return { kind: cause.type ?? 'Transient', message: cause.message, code: details.code, retryAfterSeconds: details.retryAfterSeconds };
+    }
+    if (cause instanceof TimeoutFailure) return { kind: 'Transient', message: `${err.activityType} timed out`, code: 'ActivityTimeout' };
+    return { kind: 'Transient', message: cause?.message ?? err.message };
+  }
+  return { kind: 'Transient', message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,86 @@
+/**
+ * Every timeout, retry, force and failover rule of the lifecycle, as data (seed: 超时与重试,
+ * 故障恢复). The workflow reads these values and nothing else; so do the tests. Changing
+ * behaviour means changing a value here.
+ */
+
+/** A duration in milliseconds (plain numbers keep the arithmetic in the workflow obvious). */
+type Ms = number;
+const second = 1_000;
+const minute = 60 * second;
+
+export interface RetryRule {
+  /** Attempts in all, the first included, for Transient failures and timeouts. */
+  maxAttempts: number;
+  /** Wait between attempts. */
+  interval: Ms;
+}
+
+export interface OperationPolicy extends RetryRule {
+  /** How long the operation (call + wait for the target status) may take. */
+  timeout: Ms;
+}
+
+export interface ForcedOperationPolicy {
+  /** How long the graceful attempt may take before the force variant is used. */
+  timeout: Ms;
+  /** Call the force variant (force stop / force delete) when the graceful one times out or fails. */
+  forceAfterTimeout: boolean;
+  /** How long the forced attempt may take. */
+  forceTimeout: Ms;
+}
+
+export const policies = {
+  /** Create: 10 minutes, 3 tries 5 s apart; then ERROR and tell the user. */
+  create: { timeout: 10 * minute, maxAttempts: 3, interval: 5 * second } satisfies OperationPolicy,
+  /** Start: 2 minutes, 2 tries 3 s apart; on failure the box stays STOPPED. */
+  start: { timeout: 2 * minute, maxAttempts: 2, interval: 3 * second } satisfies OperationPolicy,
+  /** Restart: as start (the seed's restart is stop → start); on failure the box is re-read. */
+  restart: { timeout: 2 * minute, maxAttempts: 2, interval: 3 * second } satisfies OperationPolicy,
+  /** Stop: 2 minutes, then the force-stop API; on failure the box keeps its state. */
+  stop: { timeout: 2 * minute, forceAfterTimeout: true, forceTimeout: 1 * minute } satisfies ForcedOperationPolicy,
+  /** Delete: 5 minutes, then force delete; on failure mark ERROR and keep trying. */
+  delete: {
+    timeout: 5 * minute,
+    forceAfterTimeout: true,
+    forceTimeout: 2 * minute,
+    /** Pause between rounds of "keep trying" once a delete has failed. */
+    keepTryingEvery: 1 * minute,
+  },
+  /** Throttled (429 and the clouds' throttling codes): 1-2-4-8 s, at most 5 tries in all. */
+  throttling: { initialInterval: 1 * second, backoffCoefficient: 2, maxAttempts: 5 },
+  /** Happy over SSH: long (npm installs), heartbeated, a few tries. */
+  configure: { timeout: 20 * minute, heartbeatTimeout: 2 * minute, maxAttempts: 3, interval: 10 * second },
+  /**
+   * Failover: which failure kinds move creation to the next candidate. Candidates come ordered
+   * from selection — the requested (or preferred) provider's regions first, then the next
+   * provider's — so "next candidate" is "next region, then next provider".
+   */
+  failover: { onKinds: ['InsufficientStock'] as readonly string[] },
+  /** One provider API call (not the wait that follows it). */
+  providerCall: { timeout: 1 * minute },
+  /** Bookkeeping activities (Postgres projection, audit): retried until they succeed. */
+  bookkeeping: { timeout: 30 * second },
+  /** Poll cadence of waits inside activities. */
+  wait: { initialInterval: 500, maxInterval: 5 * second, heartbeatTimeout: 30 * second },
+  /** Continue-as-new before the history gets long (Temporal also suggests it). */
+  history: { maxEvents: 5_000 },
+};
+
+export type Policies = typeof policies;
+export type PolicyOverrides = { [K in keyof Policies]?: Partial<Policies[K]> };
+
+/** The policies with overrides applied, one level deep. */
+export function resolvePolicies(overrides: PolicyOverrides = {}): Policies {
+  const out = { ...policies } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    out[key] = { ...(policies as Record<string, object>)[key], ...value };
+  }
+  return out as Policies;
+}
+
+/** Throttling waits: 1, 2, 4, 8 s … or longer when the cloud said when to come back. */
+export function throttleDelay(attempt: number, retryAfterSeconds?: number, rule = policies.throttling): Ms {
+  const backoff = rule.initialInterval * rule.backoffCoefficient ** (attempt - 1);
+  return Math.max(backoff, (retryAfterSeconds ?? 0) * second);
+}
