@@ -115,9 +115,10 @@ export abstract class BaseProvider<TSchema extends z.ZodObject = z.ZodObject> im
     };
   }
 
+  /** The probe's own cloud call is tracked (and audited) by the adapter, like every other call. */
   async healthCheck(): Promise<boolean> {
     try {
-      await this.track('healthCheck', undefined, () => this.performHealthCheck());
+      await this.performHealthCheck();
       return true;
     } catch (err) {
       this.log.warn('health check failed', { error: err });
@@ -181,7 +182,8 @@ export abstract class BaseProvider<TSchema extends z.ZodObject = z.ZodObject> im
     } catch (err) {
       const durationMs = Date.now() - started;
       const pe = isProviderError(err) ? err : undefined;
-      const level = pe && (pe.kind === 'NotFound' || pe.retryable) ? 'warn' : 'error';
+      // Expected answers (gone, busy, wrong state — often turned into success by the adapter) are warnings.
+      const level = pe && (pe.kind === 'NotFound' || pe.kind === 'InvalidState' || pe.retryable) ? 'warn' : 'error';
       log[level]('failed', {
         resourceId: ctx.resourceId,
         kind: pe?.kind,

@@ -82,6 +82,7 @@ esac
 
 [[ $(id -u) == 0 ]] || die "must run as root (debootstrap, chroot, docker import)"
 
+# shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib/services.sh
 source "$SCRIPT_DIR/lib/services.sh"
 start_dockerd >&2 || die "docker daemon not available"

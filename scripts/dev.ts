@@ -12,6 +12,7 @@ import { startEmbeddedPostgres } from '../lib/embeddedPostgres';
 import { createLogger } from '../lib/logger';
 import { SecretBox } from '../lib/secretBox';
 import { BASE_IMAGE } from '../providers/docker/specMap';
+import { startLocalClouds } from '../providers/emulation/localClouds';
 import { startWorker } from '../worker';
 
 const log = createLogger('dev');
@@ -56,6 +57,10 @@ async function main(): Promise<void> {
     log.warn('Docker provider off', { reason: dockerProblem });
   }
 
+  const clouds = await startLocalClouds(env);
+  Object.assign(env, clouds.env);
+  stops.push(clouds.close);
+
   const config = loadConfig(env);
   const worker = await startWorker(config, { env });
   const api = await startApi(config, { env });
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
       `  Temporal UI    http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233}`,
       `  Database       ${env.DATABASE_URL}`,
       `  Docker         ${dockerProblem ? `off (${dockerProblem})` : 'on'}`,
+      ...clouds.started.map((c) => `  ${c.cloud.padEnd(14)} emulated at ${c.url} (no keys set; control API ${c.url}/_emulator)`),
       '',
       '  Get a token:   npm run vibebox -- create-user you@example.com',
       `  Create a box:  curl -X POST ${api.url}/api/vibeboxes -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"planId":"basic"}'`,

@@ -52,9 +52,11 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
   }
 
   protected async performHealthCheck(): Promise<void> {
-    await this.docker.ping().catch((err: unknown) => {
-      throw mapDockerError(err, 'ping');
-    });
+    await this.track('healthCheck', undefined, () =>
+      this.docker.ping().catch((err: unknown) => {
+        throw mapDockerError(err, 'ping');
+      }),
+    );
   }
 
   async createResource(spec: ResourceSpec): Promise<ResourceInfo> {

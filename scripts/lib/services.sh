@@ -46,6 +46,13 @@ _vb_wait_for() {
   done
 }
 
+# _vb_pid_is <pid> <word> — the process is alive and its command line contains <word>
+# (guards against acting on a recycled pid from a stale pid file).
+_vb_pid_is() {
+  [[ $1 =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"
+}
+
 _vb_path_add() { # prepend a dir to PATH if it exists and is not there yet
   [[ -d $1 && ":$PATH:" != *":$1:"* ]] && export PATH="$1:$PATH"
   return 0
@@ -176,7 +183,7 @@ start_temporal_dev_server() {
   mkdir -p "$(dirname "$db_file")" "$(dirname "$log_file")"
   db_file=$(cd "$(dirname "$db_file")" && pwd)/$(basename "$db_file")
   local pid_file="$db_file.pid" pid
-  if [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+  if [[ -f $pid_file ]] && _vb_pid_is "$(cat "$pid_file")" temporal; then
     # Ours but not answering (still starting or wedged): give it a moment, else replace it.
     if _vb_wait_for 15 _vb_temporal_healthy "$port"; then
       msg=$(_vb_temporal_ensure_search_attributes "$port") || return 1
@@ -221,6 +228,10 @@ _vb_pg_cluster() { # prints "<version> <name>" of the cluster to use
 
 _vb_psql() { # psql as the postgres superuser on the local socket
   (cd / && _vb_root runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$VIBEBOX_PG_PORT" -d postgres "$@")
+}
+
+_vb_pg_login_ok() { # host port
+  PGPASSWORD=$VIBEBOX_PG_PASSWORD psql -X -q -h "$1" -p "$2" -U "$VIBEBOX_PG_USER" -d vibebox -tAc 'select 1' >/dev/null 2>&1
 }
 
 start_postgres() {
@@ -280,9 +291,13 @@ start_postgres() {
   local msg
   msg=$(_vb_ensure_database vibebox) || return 1
   [[ -n $msg ]] && did+=("$msg")
-  # Password auth over TCP must work (Debian's default pg_hba: scram-sha-256 on 127.0.0.1).
-  if ! PGPASSWORD=$VIBEBOX_PG_PASSWORD psql -X -q -h "$host" -p "$port" -U "$VIBEBOX_PG_USER" -d vibebox -tAc 'select 1' >/dev/null 2>&1; then
-    _vb_err "cannot log in as $VIBEBOX_PG_USER on $host:$port (check pg_hba.conf of $cl)"; return 1
+  # Password auth over TCP must work (Debian's default pg_hba: scram-sha-256 on 127.0.0.1);
+  # if the role pre-existed with other settings, reset them once.
+  if ! _vb_pg_login_ok "$host" "$port"; then
+    _vb_psql -c "ALTER ROLE $VIBEBOX_PG_USER LOGIN CREATEDB PASSWORD '$VIBEBOX_PG_PASSWORD'" >/dev/null 2>&1 || true
+    _vb_pg_login_ok "$host" "$port" || {
+      _vb_err "cannot log in as $VIBEBOX_PG_USER on $host:$port (check pg_hba.conf of $cl)"; return 1; }
+    did+=("reset role $VIBEBOX_PG_USER")
   fi
   VIBEBOX_PG_HOST_USED=$host
   export VIBEBOX_DATABASE_URL="postgres://$VIBEBOX_PG_USER:$VIBEBOX_PG_PASSWORD@$host:$port/vibebox"
@@ -339,7 +354,7 @@ start_dockerd() {
   [[ $(id -u) == 0 ]] || { _vb_err "docker daemon not reachable and not root: cannot start dockerd"; return 1; }
   local pid_file=/var/run/docker.pid log=${VIBEBOX_DOCKERD_LOG:-/var/log/vibebox-dockerd.log}
   if [[ -f $pid_file ]]; then
-    if kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+    if _vb_pid_is "$(cat "$pid_file")" dockerd; then
       # Running but not answering yet (starting up?): wait for it rather than start another.
       if _vb_wait_for 60 docker info; then
         _vb_say "docker: daemon pid $(cat "$pid_file") is up"
@@ -347,7 +362,7 @@ start_dockerd() {
       fi
       _vb_err "dockerd pid $(cat "$pid_file") runs but does not answer (log: $log)"; return 1
     fi
-    rm -f "$pid_file"   # stale
+    rm -f "$pid_file"   # stale: dockerd refuses to start while it exists
   fi
   local flags=() mtu
   mtu=$(_vb_uplink_mtu)

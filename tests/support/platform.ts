@@ -4,7 +4,8 @@
  * running side by side never take each other's work.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { connectTemporal } from '../../api/temporalClient';
 import { startApi, ApiHandle } from '../../api/server';
 import { loadConfig, AppConfig } from '../../lib/config';
 import { connectDatabase, Database } from '../../lib/db';
@@ -38,8 +39,8 @@ export async function startPlatform(envOverrides: Record<string, string> = {}): 
   const database = connectDatabase(config.DATABASE_URL);
   const worker = await startWorker(config, { database, env });
   const api = await startApi(config, { database, env });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // The API's own client: a rejected update throws UpdateRejectedError with the validator's reason.
+  const { client: temporal, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   return {
     config,
     env,

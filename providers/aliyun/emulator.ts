@@ -1,0 +1,123 @@
+/**
+ * An HTTP emulator of the ECS API (2014-05-26) on the cloud-neutral emulation core: it owns only
+ * the wire protocol — RPC dispatch on `x-acs-action`, signature checks (emulatorAuth.ts), ECS's
+ * envelopes, field names and error codes (emulatorActions.ts, emulatorErrors.ts). Instances, stock,
+ * throttling, faults, the control API and Docker backing come from providers/emulation.
+ *
+ * The official SDK, unmodified, talks to it with `endpoint: '127.0.0.1:PORT', protocol: 'http'`.
+ */
+import express, { Request, Response } from 'express';
+import {
+  CONTROL_PREFIX,
+  CloudCatalog,
+  EmulatedCloud,
+  EmulatorCredentials,
+  EmulatorHandle,
+  EmulatorOptions,
+  EmulatorRequestIds,
+  createControlRouter,
+  detectBacking,
+  isEmulatorError,
+  startEmulatorServer,
+} from '../emulation';
+import { createLogger } from '../../lib/logger';
+import { ALIYUN_INSTANCE_TYPES, ALIYUN_REGIONS, DEFAULT_REGION, regionEndpoint } from './catalog';
+import { ECS_ACTIONS, HOURS_PER_MONTH, InstanceExtras, newAliyunInstanceId } from './emulatorActions';
+import { IncomingCall, NonceCache, authenticate } from './emulatorAuth';
+import { AliyunApiError, fromEmulatorError, internalError, sendAliyunError, throttled } from './emulatorErrors';
+
+/** The catalog the emulated cloud sells: the adapter's own data, priced per hour as ECS quotes pay-as-you-go. */
+export const ALIYUN_EMULATOR_CATALOG: CloudCatalog = {
+  regions: ALIYUN_REGIONS.map((r) => ({ regionId: r.regionId, name: r.localName, zones: [...r.zones] })),
+  instanceTypes: ALIYUN_INSTANCE_TYPES.map((t) => ({
+    instanceType: t.instanceType,
+    cpu: t.cpu,
+    memoryGiB: t.memoryGiB,
+    family: t.family,
+    price: t.priceCnyPerMonth / HOURS_PER_MONTH,
+  })),
+};
+
+export async function startAliyunEmulator(opts: EmulatorOptions): Promise<EmulatorHandle> {
+  const log = createLogger('emulator', { cloud: 'aliyun' });
+  const cloud = new EmulatedCloud({
+    cloud: 'aliyun',
+    catalog: ALIYUN_EMULATOR_CATALOG,
+    delays: opts.delays,
+    backing: opts.backing ?? (await detectBacking({ cloud: 'aliyun', logger: log })),
+    newInstanceId: newAliyunInstanceId,
+    defaultDiskGiB: 40,
+    logger: log,
+  });
+  const secrets = new Map(opts.credentials.map((c) => [c.accessKeyId, c.accessKeySecret]));
+  const nonces = new NonceCache();
+  const extras = new Map<string, InstanceExtras>();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(CONTROL_PREFIX, createControlRouter(cloud));
+  // RPC style: every action is `/`, the action named by a header (V3) or a query parameter (V2).
+  app.all('/', express.raw({ type: () => true, limit: '1mb' }), (req: Request, res: Response) => {
+    const requestId = EmulatorRequestIds.aliyun();
+    const hostId = req.headers.host ?? regionEndpoint(DEFAULT_REGION);
+    try {
+      const call = authenticate(incoming(req), secrets, nonces);
+      const handler = ECS_ACTIONS[call.action];
+      if (!handler) throw new AliyunApiError(404, 'InvalidAction.NotFound', `Specified api "${call.action}" is not found, please check your url and method.`);
+      const decision = cloud.admit(call.action, call.accessKeyId);
+      switch (decision.kind) {
+        case 'hang':
+          return; // never answer: the client's read timeout is what is being tested
+        case 'throttle':
+          throw throttled(decision.retryAfterSeconds);
+        case 'http5xx':
+          throw internalError(decision.status, decision.message);
+        case 'error':
+          throw decision.error;
+        case 'none':
+          break;
+      }
+      const body = handler({ cloud, accessKeyId: call.accessKeyId, params: call.params, extras });
+      res.status(200).type('application/json;charset=utf-8').send(JSON.stringify({ RequestId: requestId, ...body }));
+    } catch (err) {
+      sendAliyunError(res, toApiError(err), requestId, hostId);
+    }
+  });
+
+  const server = await startEmulatorServer({ app, port: opts.port, host: opts.host });
+  const host = opts.host ?? '127.0.0.1';
+  return {
+    url: server.url,
+    port: server.port,
+    cloud,
+    providerEnv: (credentials: EmulatorCredentials) => ({
+      ALIYUN_ACCESS_KEY_ID: credentials.accessKeyId,
+      ALIYUN_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+      ALIYUN_ENDPOINT: `${host}:${server.port}`,
+      ALIYUN_OPTION_PROTOCOL: 'http',
+      ALIYUN_REGION: DEFAULT_REGION,
+    }),
+    async close() {
+      await server.close();
+      // Removes every backing container this emulator made, so a stopped emulator leaks nothing.
+      await cloud.reset();
+      cloud.dispose();
+    },
+  };
+}
+
+function incoming(req: Request): IncomingCall {
+  const url = new URL(req.originalUrl, 'http://emulator');
+  return {
+    method: req.method,
+    query: Object.fromEntries(url.searchParams),
+    headers: req.headers,
+    body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+  };
+}
+
+function toApiError(err: unknown): AliyunApiError {
+  if (err instanceof AliyunApiError) return err;
+  if (isEmulatorError(err)) return fromEmulatorError(err);
+  return internalError(500, err instanceof Error ? err.message : String(err));
+}

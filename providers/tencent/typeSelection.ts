@@ -1,0 +1,84 @@
+/**
+ * Spec mapping (seed 规格映射): ask the cloud which types are on sale, take the cheapest that
+ * meets cpu/memory; when the cloud cannot be asked, take the cheapest from the catalog.
+ * Pure functions over data, so the rule is tested without a cloud.
+ */
+import { INSTANCE_TYPES, TencentInstanceType, catalogType, hourlyCny } from './catalog';
+
+/** One row of DescribeZoneInstanceConfigInfos' InstanceTypeQuotaSet, reduced to what we use. */
+export interface TypeOffer {
+  zone: string;
+  instanceType: string;
+  cpu: number;
+  memoryGiB: number;
+  /** 'SELL' | 'SOLD_OUT' */
+  status?: string;
+  /** 'EnoughStock' | 'NormalStock' | 'UnderStock' | 'WithoutStock' */
+  statusCategory?: string;
+  /** Pay-as-you-go CNY per hour, when the cloud quoted one. */
+  cnyPerHour?: number;
+}
+
+export interface TypeChoice {
+  instanceType: string;
+  /** Absent when the choice came from the catalog and nobody named a zone. */
+  zone?: string;
+  cpu: number;
+  memoryGiB: number;
+  cnyPerHour?: number;
+  /** Where the price came from: the cloud's quote or the catalog's list price. */
+  priceSource?: 'cloud' | 'catalog';
+}
+
+export interface Need {
+  cpu: number;
+  memory: number;
+}
+
+const fits = (need: Need) => (t: { cpu: number; memoryGiB: number }) => t.cpu >= need.cpu && t.memoryGiB >= need.memory;
+
+/** On sale with stock: SELL, and not flagged WithoutStock. */
+export function isSellable(o: TypeOffer): boolean {
+  return o.status === 'SELL' && o.statusCategory !== 'WithoutStock';
+}
+
+/**
+ * Cheapest sellable offer that fits. Ties (and unknown prices, which sort last) break on the
+ * smaller machine, then names, so the same answer always gives the same choice — which keeps a
+ * retried create (same client token) asking for the same thing.
+ */
+export function cheapestOffer(offers: readonly TypeOffer[], need: Need): TypeChoice | undefined {
+  const priced = offers
+    .filter(isSellable)
+    .filter(fits(need))
+    .map((o): TypeChoice => {
+      const listed = catalogType(o.instanceType);
+      const cnyPerHour = o.cnyPerHour ?? (listed ? hourlyCny(listed) : undefined);
+      const priceSource = o.cnyPerHour !== undefined ? 'cloud' : listed ? 'catalog' : undefined;
+      return { instanceType: o.instanceType, zone: o.zone, cpu: o.cpu, memoryGiB: o.memoryGiB, cnyPerHour, priceSource };
+    });
+  return priced.sort(byPriceThenSize)[0];
+}
+
+/** True when some offer fits the need at all, sold out or not: tells "no stock" from "no such size". */
+export function anyOfferFits(offers: readonly TypeOffer[], need: Need): boolean {
+  return offers.some(fits(need));
+}
+
+/** The catalog's cheapest fitting type: the fallback when the cloud's answer is unavailable. */
+export function cheapestFromCatalog(need: Need, catalog: readonly TencentInstanceType[] = INSTANCE_TYPES): TypeChoice | undefined {
+  return catalog
+    .filter(fits(need))
+    .map((t): TypeChoice => ({ instanceType: t.instanceType, cpu: t.cpu, memoryGiB: t.memoryGiB, cnyPerHour: hourlyCny(t), priceSource: 'catalog' }))
+    .sort(byPriceThenSize)[0];
+}
+
+function byPriceThenSize(a: TypeChoice, b: TypeChoice): number {
+  return (
+    (a.cnyPerHour ?? Infinity) - (b.cnyPerHour ?? Infinity) ||
+    a.cpu - b.cpu ||
+    a.memoryGiB - b.memoryGiB ||
+    a.instanceType.localeCompare(b.instanceType) ||
+    (a.zone ?? '').localeCompare(b.zone ?? '')
+  );
+}

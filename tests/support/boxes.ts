@@ -1,0 +1,82 @@
+/** Helpers for workflow tests: start a VibeBox workflow directly (as the API would) and watch it. */
+import { WorkflowHandle } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { vibeboxes } from '../../drizzle/schema';
+import { generatePassword } from '../../lib/passwords';
+import { SecretBox } from '../../lib/secretBox';
+import { newVibeBoxId } from '../../api/vibeboxService';
+import { searchAttributes, stateQuery, VibeBoxState, VibeBoxStatus, VibeBoxWorkflowInput, workflowIdFor } from '../../workflows/definitions';
+import type { vibeBoxWorkflow } from '../../workflows/vibebox';
+import { eventually, TestPlatform } from './platform';
+
+export interface StartedBox {
+  id: string;
+  password: string;
+  handle: WorkflowHandle<typeof vibeBoxWorkflow>;
+  state(): Promise<VibeBoxState>;
+  waitFor(status: VibeBoxStatus | VibeBoxStatus[], timeoutMs?: number): Promise<VibeBoxState>;
+}
+
+export async function startBox(p: TestPlatform, input: Partial<VibeBoxWorkflowInput> = {}): Promise<StartedBox> {
+  const { userId } = await p.newUser();
+  const id = newVibeBoxId();
+  const password = generatePassword();
+  await p.database.db.insert(vibeboxes).values({
+    id,
+    userId,
+    planId: 'basic',
+    status: 'provisioning',
+    sshPasswordEnc: new SecretBox(p.config.VIBEBOX_SECRET_KEY).seal(password),
+  });
+  const handle = await p.temporal.workflow.start<typeof vibeBoxWorkflow>('vibeBoxWorkflow', {
+    workflowId: workflowIdFor(id),
+    taskQueue: p.config.TEMPORAL_TASK_QUEUE,
+    args: [{ vibeboxId: id, userId, planId: 'basic', spec: { cpu: 1, memory: 1, disk: 10 }, ...input }],
+    typedSearchAttributes: [
+      { key: searchAttributes.vibeboxId, value: id },
+      { key: searchAttributes.userId, value: userId },
+    ],
+  });
+  const state = () => handle.query(stateQuery);
+  return {
+    id,
+    password,
+    handle,
+    state,
+    waitFor: async (status, timeoutMs = 5 * 60_000) => {
+      const wanted = Array.isArray(status) ? status : [status];
+      // An unexpected error ends the wait at once, with the reason in the failure.
+      const settled = await eventually(state, (s) => wanted.includes(s.status) || s.status === 'error', timeoutMs);
+      if (!wanted.includes(settled.status)) throw new Error(`box ${id} is ${settled.status}: ${settled.lastError}`);
+      return settled;
+    },
+  };
+}
+
+export async function rowOf(p: TestPlatform, id: string) {
+  const [row] = await p.database.db.select().from(vibeboxes).where(eq(vibeboxes.id, id));
+  return row;
+}
+
+/** Activity inputs scheduled in the history, by activity type — to see what the workflow decided. */
+export async function scheduledActivities(handle: WorkflowHandle): Promise<Array<{ type: string; input: any }>> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? [])
+    .filter((e) => e.activityTaskScheduledEventAttributes)
+    .map((e) => {
+      const a = e.activityTaskScheduledEventAttributes!;
+      const payload = a.input?.payloads?.[0]?.data;
+      return { type: a.activityType?.name ?? '', input: payload ? JSON.parse(Buffer.from(payload).toString('utf8')) : undefined };
+    });
+}
+
+/** Durations (ms) of the timers the workflow started, in order. */
+export async function timersStarted(handle: WorkflowHandle): Promise<number[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? [])
+    .filter((e) => e.timerStartedEventAttributes)
+    .map((e) => {
+      const d = e.timerStartedEventAttributes!.startToFireTimeout!;
+      return Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6);
+    });
+}

@@ -1,0 +1,122 @@
+/**
+ * The workflow's policies against the cloud emulators (real SDK clients on the wire, Docker-backed
+ * instances): force fallbacks on stuck transitions, failover on no stock (next region, then next
+ * provider), throttling backoff and Transient retries — each read back from the history.
+ */
+import { EmulatedCloud } from '../../providers/emulation';
+import { startLocalClouds, LocalClouds } from '../../providers/emulation/localClouds';
+import { deleteUpdate, stopUpdate } from '../../workflows/definitions';
+import { policies, throttleDelay } from '../../workflows/policies';
+import { scheduledActivities, startBox, timersStarted } from '../support/boxes';
+import { eventually, startPlatform, TestPlatform } from '../support/platform';
+import { EmulatorHandle } from '../../providers/emulation/handle';
+
+let clouds: LocalClouds;
+let aliyun: EmulatorHandle;
+let p: TestPlatform;
+
+beforeAll(async () => {
+  clouds = await startLocalClouds({ VIBEBOX_EMULATOR_BACKING: 'docker', CHINAMOBILE_ENABLED: 'false' });
+  aliyun = clouds.handles.find((h) => h.cloud.cloud === 'aliyun')!;
+  p = await startPlatform({
+    ...clouds.env,
+    ENABLED_PROVIDERS: 'aliyun,tencent',
+    ALIYUN_REGIONS: 'cn-hangzhou,cn-shanghai',
+    TENCENT_REGIONS: 'ap-guangzhou',
+  });
+});
+afterAll(async () => {
+  await p?.close();
+  await clouds?.close();
+});
+afterEach(async () => {
+  for (const h of clouds.handles) {
+    h.cloud.faults.clear();
+    h.cloud.setStuck('stop', false);
+  }
+});
+
+/** Deletes still finishing give their stock back; wait for them so a stock level set now holds. */
+async function settleDeletes(cloud: EmulatedCloud) {
+  await eventually(async () => cloud.list({ states: ['deleting'] }).length, (n) => n === 0, 60_000, 200);
+}
+
+function setRegionStock(cloud: EmulatedCloud, regionId: string, count: number) {
+  const region = cloud.catalog.regions.find((r) => r.regionId === regionId)!;
+  for (const zone of region.zones) for (const t of cloud.catalog.instanceTypes) cloud.setStock(regionId, zone, t.instanceType, count);
+}
+
+async function deleteBox(box: Awaited<ReturnType<typeof startBox>>) {
+  await box.handle.executeUpdate(deleteUpdate);
+  await box.handle.result();
+}
+
+it('stop falls back to force stop when the graceful stop does not finish within the stop timeout', async () => {
+  const box = await startBox(p, { providerType: 'aliyun', policyOverrides: { stop: { timeout: 3_000 } } });
+  await box.waitFor('active');
+  aliyun.cloud.setStuck('stop', true); // the graceful stop never completes
+  await box.handle.executeUpdate(stopUpdate);
+  expect((await box.state()).status).toBe('stopped');
+  const stops = (await scheduledActivities(box.handle)).filter((a) => a.type === 'providerAction' && a.input.action === 'stop');
+  expect(stops.map((s) => Boolean(s.input.force))).toEqual([false, true]);
+  expect(policies.stop.forceAfterTimeout).toBe(true);
+  await deleteBox(box);
+});
+
+it('delete falls back to force delete when the graceful delete fails', async () => {
+  const box = await startBox(p, { providerType: 'aliyun' });
+  const active = await box.waitFor('active');
+  // ECS refuses the graceful DeleteInstance once (as for an instance whose state is changing).
+  aliyun.cloud.faults.inject({ action: 'DeleteInstance', kind: 'error', code: 'IncorrectState', times: 1 });
+  await deleteBox(box);
+  const deletes = (await scheduledActivities(box.handle)).filter((a) => a.type === 'providerAction' && a.input.action === 'delete');
+  expect(deletes.map((d) => Boolean(d.input.force))).toEqual([false, true]);
+  // ECS hides a deleting instance at once; the emulated machine itself goes after the delete delay.
+  await expect(aliyun.cloud.waitForState(active.resource!.resourceId, 'deleted', 60_000)).resolves.toBeUndefined();
+});
+
+it('no stock fails over to the next region, then to the next provider', async () => {
+  await settleDeletes(aliyun.cloud);
+  setRegionStock(aliyun.cloud, 'cn-hangzhou', 0);
+  try {
+    const nextRegion = await startBox(p, { providerType: 'aliyun' });
+    const placed = await nextRegion.waitFor('active');
+    expect(placed.resource).toMatchObject({ provider: 'aliyun', region: 'cn-shanghai' });
+
+    setRegionStock(aliyun.cloud, 'cn-shanghai', 0);
+    const nextProvider = await startBox(p, { providerType: 'aliyun' });
+    expect((await nextProvider.waitFor('active')).resource).toMatchObject({ provider: 'tencent', region: 'ap-guangzhou' });
+    const creates = (await scheduledActivities(nextProvider.handle)).filter((a) => a.type === 'createResource');
+    expect(creates.map((c) => `${c.input.candidate.provider}/${c.input.candidate.region}`)).toEqual([
+      'aliyun/cn-hangzhou',
+      'aliyun/cn-shanghai',
+      'tencent/ap-guangzhou',
+    ]);
+    await Promise.all([deleteBox(nextRegion), deleteBox(nextProvider)]);
+  } finally {
+    setRegionStock(aliyun.cloud, 'cn-hangzhou', 1000);
+    setRegionStock(aliyun.cloud, 'cn-shanghai', 1000);
+  }
+});
+
+it('throttled creates back off 1-2-4-8 s and then succeed', async () => {
+  aliyun.cloud.faults.inject({ action: 'RunInstances', kind: 'throttle', times: 3, retryAfterSeconds: 0 });
+  const box = await startBox(p, { providerType: 'aliyun' });
+  await box.waitFor('active');
+  const creates = (await scheduledActivities(box.handle)).filter((a) => a.type === 'createResource');
+  expect(creates).toHaveLength(4);
+  expect((await timersStarted(box.handle)).slice(0, 3)).toEqual([1, 2, 3].map((n) => throttleDelay(n)));
+  await deleteBox(box);
+});
+
+it('a create that fails Transient is tried 3 times, 5 s apart, then the box is error', async () => {
+  aliyun.cloud.faults.inject({ action: 'RunInstances', kind: 'http5xx', status: 503, times: 'forever' });
+  const box = await startBox(p, { providerType: 'aliyun', region: 'cn-hangzhou' });
+  const failed = await box.waitFor('error');
+  expect(failed.lastError).toMatch(/^Transient/);
+  const creates = (await scheduledActivities(box.handle)).filter((a) => a.type === 'createResource');
+  // Transient is not a failover reason: every try is in the first region.
+  expect(creates.map((c) => c.input.candidate.region)).toEqual(Array(policies.create.maxAttempts).fill('cn-hangzhou'));
+  expect(await timersStarted(box.handle)).toEqual(Array(policies.create.maxAttempts - 1).fill(policies.create.interval));
+  await deleteBox(box);
+});
