@@ -11,6 +11,7 @@ import type { SecretBox } from '../lib/secretBox';
 import { SshSession } from '../lib/ssh';
 import { ProviderError } from '../providers/errors';
 import { asActivity } from './failures';
+import { heartbeating } from './heartbeat';
 import { HappyScriptReport, HappySettings, happyScript, parseReport } from './happyScript';
 
 export interface ConfigureHappyDeps {
@@ -45,13 +46,20 @@ export const createHappyActivities = ({ db, secrets, happy }: ConfigureHappyDeps
       ctx.cancellationSignal.addEventListener('abort', onCancel);
       try {
         let tail = '';
-        const result = await session.exec('bash -s', {
-          stdin: happyScript(happy),
-          onOutput: (chunk) => {
-            tail = (tail + chunk).slice(-4_000);
-            for (const m of chunk.matchAll(/^::step (\S+)/gm)) ctx.heartbeat({ step: m[1] });
-          },
-        });
+        let step = 'start';
+        // Root runs the script as it is; another login (e.g. `ubuntu` on cloud images) through sudo.
+        const shell = input.user === 'root' ? 'bash -s' : 'sudo -n bash -s';
+        const result = await heartbeating(
+          () => ({ step }),
+          () =>
+            session.exec(shell, {
+              stdin: happyScript(happy),
+              onOutput: (chunk) => {
+                tail = (tail + chunk).slice(-4_000);
+                for (const m of chunk.matchAll(/^::step (\S+)/gm)) step = m[1];
+              },
+            }),
+        );
         if (result.code !== 0) {
           throw new ProviderError('Transient', `Happy setup failed (exit ${result.code}): ${tail.trim().slice(-800)}`);
         }

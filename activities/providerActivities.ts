@@ -11,6 +11,7 @@ import { ProviderType, ResourceInfo, ResourceStatus } from '../providers/types';
 import type { Candidate, PlacedResource, ResourceSpecInput } from '../workflows/definitions';
 import { forVibeBox } from './audit';
 import { asActivity } from './failures';
+import { heartbeating } from './heartbeat';
 
 export interface ProviderActivityDeps {
   db: Db;
@@ -99,13 +100,18 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
       forVibeBox(input.vibeboxId, async () => {
         const ctx = Context.current();
         const provider = await providers.get(input.provider, input.region);
-        const info = await provider.waitForStatus(input.resourceId, input.status, {
-          timeoutMs: input.timeoutMs,
-          onPoll: (polled) => {
-            ctx.heartbeat({ status: polled?.status ?? 'gone' });
-            if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
-          },
-        });
+        let last = 'unknown';
+        const info = await heartbeating(
+          () => ({ status: last }),
+          () =>
+            provider.waitForStatus(input.resourceId, input.status, {
+              timeoutMs: input.timeoutMs,
+              onPoll: (polled) => {
+                last = polled?.status ?? 'gone';
+                if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
+              },
+            }),
+        );
         return info ? placed(input, info) : null;
       }),
     );

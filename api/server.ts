@@ -4,6 +4,7 @@ import { AppConfig, loadConfig } from '../lib/config';
 import { connectDatabase, Database, migrateDatabase } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { SecretBox } from '../lib/secretBox';
+import { ProviderPool } from '../providers/pool';
 import { createProviderFactory } from '../providers/registry';
 import { createApp } from './app';
 import { connectTemporal } from './temporalClient';
@@ -20,14 +21,14 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
   const database = opts.database ?? connectDatabase(config.DATABASE_URL);
   await migrateDatabase(database);
   const { client: temporal, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
-  const factory = createProviderFactory();
   const env = opts.env ?? process.env;
   const service = createVibeBoxService({
     db: database.db,
     temporal,
     secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    enabledProviders: () => factory.enabledTypes(env),
+    // The pool only for its view of configuration: the API never calls a provider.
+    placement: new ProviderPool(createProviderFactory(), env),
   });
   const server = http.createServer(createApp({ db: database.db, service }));
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));

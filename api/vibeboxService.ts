@@ -11,7 +11,9 @@ import type { Db } from '../lib/db';
 import { generatePassword } from '../lib/passwords';
 import { specForPlan } from '../lib/plans';
 import type { SecretBox } from '../lib/secretBox';
+import { orderCandidates, SelectionError } from '../lib/selection';
 import { isProviderType } from '../providers/factory';
+import type { ProviderType } from '../providers/types';
 import {
   actionUpdates,
   searchAttributes,
@@ -32,8 +34,8 @@ export interface VibeBoxServiceDeps {
   temporal: Client;
   secrets: SecretBox;
   taskQueue?: string;
-  /** Providers new boxes may use, for a clear 400 instead of a box that fails later. */
-  enabledProviders: () => string[];
+  /** Where new boxes may go, for a clear 400 instead of a box that fails later. */
+  placement: { enabledTypes(): ProviderType[]; regionsOf(type: ProviderType): string[] };
 }
 
 const ACTION_MESSAGES: Record<Exclude<VibeBoxAction, 'retry'>, string> = {
@@ -42,6 +44,9 @@ const ACTION_MESSAGES: Record<Exclude<VibeBoxAction, 'retry'>, string> = {
   restart: 'VibeBox is restarting',
   delete: 'VibeBox is being deleted',
 };
+
+/** How long an action may wait for the workflow to accept it before the API answers 503. */
+const UPDATE_ACCEPT_DEADLINE_MS = 15_000;
 
 export function newVibeBoxId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -66,6 +71,23 @@ export function toApi(row: VibeBoxRow): VibeBox {
   };
 }
 
+/** The same candidate rules the workflow's selection uses, checked up front: bad placement is a 400. */
+function checkPlacement(placement: VibeBoxServiceDeps['placement'], req: CreateVibeBoxRequest): void {
+  try {
+    orderCandidates({
+      enabled: placement.enabledTypes(),
+      regionsOf: (t) => placement.regionsOf(t),
+      requestedType: req.providerType,
+      requestedRegion: req.region,
+    });
+  } catch (err) {
+    if (!(err instanceof SelectionError)) throw err;
+    const badProvider = req.providerType !== undefined && !placement.enabledTypes().includes(req.providerType);
+    const field = badProvider ? 'providerType' : req.region ? 'region' : 'providerType';
+    throw new HttpError(400, 'invalid_request', err.message, [{ field, message: err.message }]);
+  }
+}
+
 export function createVibeBoxService(deps: VibeBoxServiceDeps) {
   const { db, temporal, secrets } = deps;
   const taskQueue = deps.taskQueue ?? TASK_QUEUE;
@@ -79,11 +101,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
 
   return {
     async create(user: AuthedUser, req: CreateVibeBoxRequest): Promise<VibeBox & { sshPassword: string }> {
-      if (req.providerType && !deps.enabledProviders().includes(req.providerType)) {
-        throw new HttpError(400, 'invalid_request', `provider "${req.providerType}" is not enabled`, [
-          { field: 'providerType', message: `enabled: ${deps.enabledProviders().join(', ') || 'none'}` },
-        ]);
-      }
+      checkPlacement(deps.placement, req);
       const id = newVibeBoxId();
       const password = generatePassword();
       const [row] = await db
@@ -144,7 +162,10 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
       await ownedRow(user, id);
       const handle = temporal.workflow.getHandle(workflowIdFor(id));
       try {
-        await handle.startUpdate(actionUpdates[action], { waitForStage: WorkflowUpdateStage.ACCEPTED });
+        // Acceptance needs a worker; without one the SDK would wait forever, the caller with it.
+        await temporal.withDeadline(Date.now() + UPDATE_ACCEPT_DEADLINE_MS, () =>
+          handle.startUpdate(actionUpdates[action], { waitForStage: WorkflowUpdateStage.ACCEPTED }),
+        );
       } catch (err) {
         if (err instanceof UpdateRejectedError) throw new HttpError(409, 'invalid_state', err.message);
         if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'invalid_state', 'VibeBox is no longer managed');

@@ -12,6 +12,7 @@ export function isSecretKey(key: string): boolean {
 
 /** Deep copy of `value` with every secret-named field replaced. Cycles are cut, not followed. */
 export function redact(value: unknown, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return value;
   if (seen.has(value)) return '[Circular]';
@@ -27,9 +28,10 @@ export function redact(value: unknown, seen: WeakSet<object> = new WeakSet()): u
   return out;
 }
 
-/** Scrubs `key=value` and `"key":"value"` pairs for secret-named keys out of free text. */
+/** Scrubs `key=value` and `"key":"value"` pairs for secret-named keys, and URL userinfo, out of free text. */
 export function redactText(text: string): string {
   return text
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, `$1${REDACTED}@`)
     .replace(/("?[A-Za-z_-]*(?:password|secret|token|signature)[A-Za-z_-]*"?\s*[:=]\s*)"[^"]*"/gi, `$1"${REDACTED}"`)
     .replace(/((?:password|secret|token|signature)[A-Za-z_-]*=)[^&\s"]+/gi, `$1${REDACTED}`);
 }

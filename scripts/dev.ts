@@ -10,6 +10,7 @@ import { startApi } from '../api/server';
 import { loadConfig } from '../lib/config';
 import { startEmbeddedPostgres } from '../lib/embeddedPostgres';
 import { createLogger } from '../lib/logger';
+import { redactText } from '../lib/redact';
 import { SecretBox } from '../lib/secretBox';
 import { BASE_IMAGE } from '../providers/docker/specMap';
 import { startLocalClouds } from '../providers/emulation/localClouds';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
       'VibeBox is running.',
       `  API            ${api.url}  (OpenAPI: ${api.url}/api/openapi.json)`,
       `  Temporal UI    http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233}`,
-      `  Database       ${env.DATABASE_URL}`,
+      `  Database       ${redactText(env.DATABASE_URL)}`,
       `  Docker         ${dockerProblem ? `off (${dockerProblem})` : 'on'}`,
       ...clouds.started.map((c) => `  ${c.cloud.padEnd(14)} emulated at ${c.url} (no keys set; control API ${c.url}/_emulator)`),
       '',

@@ -1,5 +1,5 @@
 /** How the workflow reads an activity failure: the kind the activity stamped on it, and its details. */
-import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 
 export interface Failure {
   kind: string;
@@ -18,7 +18,8 @@ export class OperationFailed extends Error {
 
 export function classify(err: unknown): Failure {
   if (err instanceof OperationFailed) return err.failure;
-  if (err instanceof CancelledFailure) throw err; // cancellation is not a failure to handle
+  // Cancellation (of the workflow, or of an activity because of it) is not a failure to handle.
+  if (isCancellation(err)) throw err;
   if (err instanceof ActivityFailure) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure) {

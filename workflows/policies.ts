@@ -14,6 +14,8 @@ export interface RetryRule {
   maxAttempts: number;
   /** Wait between attempts. */
   interval: Ms;
+  /** Failure kinds retried under this rule besides Transient (Throttled has its own rule). */
+  alsoRetry?: readonly string[];
 }
 
 export interface OperationPolicy extends RetryRule {
@@ -31,8 +33,11 @@ export interface ForcedOperationPolicy {
 }
 
 export const policies = {
-  /** Create: 10 minutes, 3 tries 5 s apart; then ERROR and tell the user. */
-  create: { timeout: 10 * minute, maxAttempts: 3, interval: 5 * second } satisfies OperationPolicy,
+  /**
+   * Create: 10 minutes, 3 tries 5 s apart; then ERROR and tell the user. No stock is retried the
+   * same way before failing over (seed 场景1: 重试3次 → 其他区域 → 其他厂商).
+   */
+  create: { timeout: 10 * minute, maxAttempts: 3, interval: 5 * second, alsoRetry: ['InsufficientStock'] } satisfies OperationPolicy,
   /** Start: 2 minutes, 2 tries 3 s apart; on failure the box stays STOPPED. */
   start: { timeout: 2 * minute, maxAttempts: 2, interval: 3 * second } satisfies OperationPolicy,
   /** Restart: as start (the seed's restart is stop → start); on failure the box is re-read. */
@@ -44,8 +49,10 @@ export const policies = {
     timeout: 5 * minute,
     forceAfterTimeout: true,
     forceTimeout: 2 * minute,
-    /** Pause between rounds of "keep trying" once a delete has failed. */
+    /** Pause before the first round of "keep trying" once a delete has failed; doubles each round… */
     keepTryingEvery: 1 * minute,
+    /** …up to this, so a delete that fails for days keeps the history small. */
+    keepTryingMax: 1 * 60 * minute,
   },
   /** Throttled (429 and the clouds' throttling codes): 1-2-4-8 s, at most 5 tries in all. */
   throttling: { initialInterval: 1 * second, backoffCoefficient: 2, maxAttempts: 5 },

@@ -20,7 +20,7 @@ import {
   VibeBoxWorkflowInput,
 } from './definitions';
 import { classify, Failure, OperationFailed } from './failures';
-import { ForcedOperationPolicy, Policies, resolvePolicies, RetryRule, throttleDelay } from './policies';
+import { ForcedOperationPolicy, OperationPolicy, Policies, resolvePolicies, RetryRule, throttleDelay } from './policies';
 import { assertTransition, TRANSITIONAL_STATUS } from './transitions';
 
 const SINGLE_TRY: RetryRule = { maxAttempts: 1, interval: 0 };
@@ -61,7 +61,7 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
           await wf.sleep(throttleDelay(throttled, f.retryAfterSeconds, P.throttling));
           continue;
         }
-        if (f.kind === 'Transient' && ++attempts < rule.maxAttempts) {
+        if ((f.kind === 'Transient' || rule.alsoRetry?.includes(f.kind)) && ++attempts < rule.maxAttempts) {
           wf.log.warn('retrying', { kind: f.kind, message: f.message, attempt: attempts, of: rule.maxAttempts });
           await wf.sleep(rule.interval);
           continue;
@@ -161,17 +161,19 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
         );
         return setStatus('active', { resource: placed });
       } catch (err) {
-        const f = classify(err);
-        // Nothing leaks: the box we made is deleted even if this workflow is being cancelled.
+        // Nothing leaks: the box we made is deleted, even when the failure is this workflow's cancellation.
+        let cleanupProblem = '';
         await wf.CancellationScope.nonCancellable(async () => {
           try {
             await destroy(created);
             box.resource = undefined;
           } catch (cleanupErr) {
-            f.message += `; cleanup of ${created.resourceId} also failed: ${classify(cleanupErr).message}`;
+            cleanupProblem = `; cleanup of ${created.resourceId} also failed: ${classify(cleanupErr).message}`;
           }
         });
-        return fail(f);
+        if (wf.isCancellation(err)) throw err;
+        const f = classify(err);
+        return fail({ ...f, message: f.message + cleanupProblem });
       }
     }
   }
@@ -183,55 +185,34 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
 
   // ---- the lifecycle operations behind the Updates ----
   const operations: Record<VibeBoxAction, () => Promise<void>> = {
-    async start() {
-      const r = box.resource!;
-      try {
-        const running = await withRetries(P.start, async () => {
-          await acts.provider.providerAction({ ...ref(r), action: 'start' });
-          return acts.waiting(P.start.timeout).waitForStatus({ ...ref(r), status: ResourceStatus.RUNNING, timeoutMs: P.start.timeout });
-        });
-        await setStatus('active', { resource: running ?? r, lastError: undefined });
-      } catch (err) {
-        await setStatus('stopped', { lastError: `start failed: ${classify(err).message}` }); // seed: stays STOPPED
-      }
-    },
+    start: () => actThenWaitRunning('start', P.start),
 
     async stop() {
       const r = box.resource!;
       try {
+        let stopped: PlacedResource | null = null;
         await gracefulThenForced(P.stop, 'stop', async (force, timeoutMs) => {
           await call(r, 'stop', SINGLE_TRY, force);
-          await waitFor(r, ResourceStatus.STOPPED, timeoutMs);
+          stopped = await waitFor(r, ResourceStatus.STOPPED, timeoutMs);
         });
-        await setStatus('stopped', { lastError: undefined });
+        await setStatus('stopped', { resource: stopped ?? r, lastError: undefined });
       } catch (err) {
         await settleFromProvider(`stop failed: ${classify(err).message}`); // seed: keeps its state
       }
     },
 
-    async restart() {
-      const r = box.resource!;
-      try {
-        const running = await withRetries(P.restart, async () => {
-          await acts.provider.providerAction({ ...ref(r), action: 'restart' });
-          return acts.waiting(P.restart.timeout).waitForStatus({ ...ref(r), status: ResourceStatus.RUNNING, timeoutMs: P.restart.timeout });
-        });
-        await setStatus('active', { resource: running ?? r, lastError: undefined });
-      } catch (err) {
-        await settleFromProvider(`restart failed: ${classify(err).message}`);
-      }
-    },
+    restart: () => actThenWaitRunning('restart', P.restart),
 
     async delete() {
       // Seed: on failure mark ERROR but keep trying — until the resource is gone.
       deleteRetrying = true;
-      for (;;) {
+      for (let pause = P.delete.keepTryingEvery; ; pause = Math.min(pause * 2, P.delete.keepTryingMax)) {
         try {
           if (box.resource) await destroy(box.resource);
           break;
         } catch (err) {
           await setStatus('error', { lastError: `delete failed, retrying: ${classify(err).message}` });
-          await wf.sleep(P.delete.keepTryingEvery);
+          await wf.sleep(pause);
         }
       }
       deleteRetrying = false;
@@ -243,12 +224,34 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
 
     async retry() {
       if (box.resource) {
-        await wf.CancellationScope.nonCancellable(() => destroy(box.resource!));
-        box.resource = undefined;
+        // A box that exists and is healthy is not thrown away: re-read it and carry on.
+        await settleFromProvider(box.lastError ?? 'retry');
+        if (box.status !== 'error') return setStatus(box.status, { lastError: undefined });
+        try {
+          await wf.CancellationScope.nonCancellable(() => destroy(box.resource!));
+          box.resource = undefined;
+        } catch (err) {
+          return setStatus('error', { lastError: `retry could not clear the broken box: ${classify(err).message}` });
+        }
       }
       await provision();
     },
   };
+
+  /** start and restart: one call and a wait for RUNNING, tried per policy; on failure, re-read the box. */
+  async function actThenWaitRunning(action: 'start' | 'restart', policy: OperationPolicy): Promise<void> {
+    const r = box.resource!;
+    try {
+      const running = await withRetries(policy, async () => {
+        await acts.provider.providerAction({ ...ref(r), action });
+        return acts.waiting(policy.timeout).waitForStatus({ ...ref(r), status: ResourceStatus.RUNNING, timeoutMs: policy.timeout });
+      });
+      await setStatus('active', { resource: running ?? r, lastError: undefined });
+    } catch (err) {
+      // Seed: a failed start leaves the box STOPPED — as the provider reports it, which is the truth.
+      await settleFromProvider(`${action} failed: ${classify(err).message}`);
+    }
+  }
 
   /** After a failed operation the provider says what the box really is now. */
   async function settleFromProvider(lastError: string): Promise<void> {
@@ -272,8 +275,13 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
       async (): Promise<ActionAccepted> => {
         // Synchronous, before any await: a second request sees the transitional status.
         box.status = TRANSITIONAL_STATUS[action];
-        if (action !== 'retry') await setStatus(box.status);
-        await operations[action]();
+        await setStatus(box.status);
+        try {
+          await operations[action]();
+        } catch (err) {
+          // Never let a handler fail the workflow task (it would retry forever, the box wedged).
+          await setStatus('error', { lastError: `${action} failed: ${classify(err).message}` });
+        }
         return { status: box.status };
       },
       {

@@ -82,7 +82,8 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
         id = created.id;
       }
       ctx.resourceId = id;
-      await this.docker.getContainer(id).start().catch(ignoreNotModified);
+      // A container found by its token may have been stopped since; a new one is already running.
+      if (existing) await this.docker.getContainer(id).start().catch(ignoreNotModified);
       await setRootPassword(this.docker, id, password);
       const info = await this.inspect(id);
       return { ...info, sshPassword: password };
@@ -183,8 +184,12 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
   }
 }
 
+/**
+ * The client token names the container when there is one: it is unique per create attempt, so a
+ * retried provisioning (new token) never collides with a leftover container of an earlier one.
+ */
 function containerName(spec: ResourceSpec): string {
-  const base = spec.name ?? (spec.clientToken ? `vibebox-${spec.clientToken}` : `vibebox-${Date.now().toString(36)}`);
+  const base = spec.clientToken ?? spec.name ?? `vibebox-${Date.now().toString(36)}`;
   return base.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 120);
 }
 

@@ -2,6 +2,7 @@
  * The HTTP API's edges — auth, ownership, validation, one error shape, OpenAPI — on the real
  * Postgres and Temporal dev server. No box is provisioned here (see lifecycle.test.ts).
  */
+import { execFileSync } from 'node:child_process';
 import { eq } from 'drizzle-orm';
 import { vibeboxes } from '../../drizzle/schema';
 import { newVibeBoxId } from '../../api/vibeboxService';
@@ -58,6 +59,12 @@ describe('validation: bad input is a 400 with field-level details, and creates n
     expect(res.body.error.details[0].field).toBe('providerType');
   });
 
+  it('a region no enabled provider serves is a 400 naming the field', async () => {
+    const res = await p.call(token, 'POST', '/api/vibeboxes', { planId: 'basic', region: 'mars-1' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0]).toEqual({ field: 'region', message: expect.stringContaining('mars-1') });
+  });
+
   it('malformed JSON is a 400 in the same error shape', async () => {
     const res = await p.call(token, 'POST', '/api/vibeboxes', '{"planId": ');
     expect(res.status).toBe(400);
@@ -101,6 +108,22 @@ describe('ownership', () => {
     const mine = await p.call(token, 'GET', '/api/vibeboxes');
     expect(mine.body.items.map((b: { id: string }) => b.id)).toContain(id);
     await p.database.db.delete(vibeboxes).where(eq(vibeboxes.id, id));
+  });
+});
+
+describe('the operator CLI', () => {
+  it('creates a user and prints a token the API accepts', () => {
+    const out = execFileSync('npx', ['tsx', 'scripts/cli.ts', 'create-user', `cli-${Date.now()}@test.vibebox`], {
+      env: { ...process.env },
+      encoding: 'utf8',
+    });
+    const token = /token: (vbx_\S+)/.exec(out)?.[1];
+    expect(token).toBeDefined();
+    return p.call(token, 'GET', '/api/vibeboxes').then((res) => expect(res.status).toBe(200));
+  });
+
+  it('refuses a malformed email with a usage message', () => {
+    expect(() => execFileSync('npx', ['tsx', 'scripts/cli.ts', 'create-user', 'not-an-email'], { stdio: 'pipe' })).toThrow(/usage/);
   });
 });
 

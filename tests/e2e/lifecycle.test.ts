@@ -6,6 +6,8 @@
 import Docker from 'dockerode';
 import { eq } from 'drizzle-orm';
 import { providerCalls, vibeboxes } from '../../drizzle/schema';
+import { happyScript, parseReport } from '../../activities/happyScript';
+import { happySettingsFrom } from '../../lib/happySettings';
 import { SshSession } from '../../lib/ssh';
 import { searchAttributes, workflowIdFor } from '../../workflows/definitions';
 import { eventually, startPlatform, TestPlatform } from '../support/platform';
@@ -55,6 +57,10 @@ it('create → active → SSH → stop → start → restart → delete, with Do
     expect(happy.stdout).toMatch(/\d+\.\d+\.\d+/);
     const claude = await ssh.exec("su - vibe -c 'claude --version'");
     expect(claude.stdout).toMatch(/\d+\.\d+\.\d+/);
+    // configureHappy's script, run a second time on the configured box, changes nothing.
+    const again = await ssh.exec('bash -s', { stdin: happyScript(happySettingsFrom(p.config)) });
+    expect(again.code).toBe(0);
+    expect(parseReport(again.stdout)).toMatchObject({ changed: [], happyVersion: expect.stringMatching(/^\d+\.\d+/) });
   } finally {
     ssh.close();
   }

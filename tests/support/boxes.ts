@@ -1,5 +1,5 @@
 /** Helpers for workflow tests: start a VibeBox workflow directly (as the API would) and watch it. */
-import { WorkflowHandle } from '@temporalio/client';
+import { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { vibeboxes } from '../../drizzle/schema';
 import { generatePassword } from '../../lib/passwords';
@@ -12,7 +12,7 @@ import { eventually, TestPlatform } from './platform';
 export interface StartedBox {
   id: string;
   password: string;
-  handle: WorkflowHandle<typeof vibeBoxWorkflow>;
+  handle: WorkflowHandleWithFirstExecutionRunId<typeof vibeBoxWorkflow>;
   state(): Promise<VibeBoxState>;
   waitFor(status: VibeBoxStatus | VibeBoxStatus[], timeoutMs?: number): Promise<VibeBoxState>;
 }

@@ -2,7 +2,7 @@ import { policies, resolvePolicies, throttleDelay } from '../../workflows/polici
 
 describe('workflow policies carry the seed numbers', () => {
   it('create: 10 minutes, 3 tries 5 s apart', () => {
-    expect(policies.create).toEqual({ timeout: 600_000, maxAttempts: 3, interval: 5_000 });
+    expect(policies.create).toMatchObject({ timeout: 600_000, maxAttempts: 3, interval: 5_000 });
   });
   it('start: 2 minutes, 2 tries 3 s apart', () => {
     expect(policies.start).toEqual({ timeout: 120_000, maxAttempts: 2, interval: 3_000 });
@@ -11,10 +11,14 @@ describe('workflow policies carry the seed numbers', () => {
     expect(policies.stop.timeout).toBe(120_000);
     expect(policies.stop.forceAfterTimeout).toBe(true);
   });
-  it('delete: 5 minutes then force delete, and keeps trying after that', () => {
+  it('delete: 5 minutes then force delete; a failed delete is tried again, backing off to at most an hour', () => {
     expect(policies.delete.timeout).toBe(300_000);
     expect(policies.delete.forceAfterTimeout).toBe(true);
-    expect(policies.delete.keepTryingEvery).toBeGreaterThan(0);
+    expect(policies.delete.keepTryingEvery).toBe(60_000);
+    expect(policies.delete.keepTryingMax).toBe(3_600_000);
+  });
+  it('create retries no stock like Transient before failing over (seed 场景1)', () => {
+    expect(policies.create.alsoRetry).toEqual(['InsufficientStock']);
   });
   it('throttling backs off 1-2-4-8 s with at most 5 tries in all', () => {
     const waits = Array.from({ length: policies.throttling.maxAttempts - 1 }, (_, i) => throttleDelay(i + 1));

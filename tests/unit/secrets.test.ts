@@ -10,6 +10,10 @@ describe('redaction', () => {
     const out = redact({ user: 'a', sshPassword: 'p', nested: { accessKeySecret: 's', list: [{ token: 't' }] } });
     expect(out).toEqual({ user: 'a', sshPassword: REDACTED, nested: { accessKeySecret: REDACTED, list: [{ token: REDACTED }] } });
   });
+  it('scrubs credentials in URLs, in text and in string fields', () => {
+    expect(redactText('GET https://user:tok3n@registry.example/pkg failed')).toBe(`GET https://${REDACTED}@registry.example/pkg failed`);
+    expect(redact({ message: 'postgres://vibebox:s3cret@db:5432/x' })).toEqual({ message: `postgres://${REDACTED}@db:5432/x` });
+  });
   it('scrubs key=value and JSON pairs out of text', () => {
     expect(redactText('login failed password=hunter2 for x')).toBe(`login failed password=${REDACTED} for x`);
     expect(redactText('{"Password":"hunter2","Name":"x"}')).toBe(`{"Password":"${REDACTED}","Name":"x"}`);
