@@ -3,6 +3,7 @@
  * asked for. The cloud says what is on offer (and its real cpu/memory); the catalog says what it
  * costs, because ECS's availability query carries no price.
  */
+import { cheapestFitting as sharedCheapestFitting } from '../typeSelection';
 import { ALIYUN_INSTANCE_TYPES, catalogType } from './catalog';
 
 export interface InstanceTypeOffer {
@@ -19,25 +20,20 @@ export interface ChosenInstanceType extends InstanceTypeOffer {
 }
 
 /**
- * Priced types first, cheapest first; types the catalog cannot price come after them, smallest
- * first — never silently preferred over a known price. Ties break by name, so the choice is stable.
+ * The shared rule (providers/typeSelection.ts) over catalog prices: priced types first, cheapest
+ * first; types the catalog cannot price come after them, smallest first — never silently preferred
+ * over a known price. Ties break by size, then name, so the choice is stable.
  */
 export function cheapestFitting(
   offers: readonly InstanceTypeOffer[],
   need: { cpu: number; memory: number },
   source: ChosenInstanceType['source'],
 ): ChosenInstanceType | undefined {
-  const ranked = offers
-    .filter((o) => o.cpu >= need.cpu && o.memoryGiB >= need.memory)
-    .map((o) => ({ ...o, priceCnyPerMonth: catalogType(o.instanceType)?.priceCnyPerMonth, source }))
-    .sort(
-      (a, b) =>
-        (a.priceCnyPerMonth ?? Infinity) - (b.priceCnyPerMonth ?? Infinity) ||
-        a.cpu - b.cpu ||
-        a.memoryGiB - b.memoryGiB ||
-        a.instanceType.localeCompare(b.instanceType),
-    );
-  return ranked[0];
+  const sized = offers.map((o) => {
+    const choice: ChosenInstanceType = { ...o, priceCnyPerMonth: catalogType(o.instanceType)?.priceCnyPerMonth, source };
+    return { name: o.instanceType, cpu: o.cpu, memoryGiB: o.memoryGiB, price: choice.priceCnyPerMonth, choice };
+  });
+  return sharedCheapestFitting(sized, need)?.choice;
 }
 
 /** The fallback when the cloud cannot be asked: the catalog's own types. */

@@ -3,6 +3,7 @@
  * meets cpu/memory; when the cloud cannot be asked, take the cheapest from the catalog.
  * Pure functions over data, so the rule is tested without a cloud.
  */
+import { cheapestFitting, fits } from '../typeSelection';
 import { INSTANCE_TYPES, TencentInstanceType, catalogType, hourlyCny } from './catalog';
 
 /** One row of DescribeZoneInstanceConfigInfos' InstanceTypeQuotaSet, reduced to what we use. */
@@ -35,29 +36,25 @@ export interface Need {
   memory: number;
 }
 
-const fits = (need: Need) => (t: { cpu: number; memoryGiB: number }) => t.cpu >= need.cpu && t.memoryGiB >= need.memory;
-
 /** On sale with stock: SELL, and not flagged WithoutStock. */
 export function isSellable(o: TypeOffer): boolean {
   return o.status === 'SELL' && o.statusCategory !== 'WithoutStock';
 }
 
 /**
- * Cheapest sellable offer that fits. Ties (and unknown prices, which sort last) break on the
- * smaller machine, then names, so the same answer always gives the same choice — which keeps a
- * retried create (same client token) asking for the same thing.
+ * Cheapest sellable offer that fits, by the shared rule (providers/typeSelection.ts): unknown
+ * prices sort last; ties break on the smaller machine, then names, then zones, so the same answer
+ * always gives the same choice — which keeps a retried create (same client token) asking for the
+ * same thing.
  */
 export function cheapestOffer(offers: readonly TypeOffer[], need: Need): TypeChoice | undefined {
-  const priced = offers
-    .filter(isSellable)
-    .filter(fits(need))
-    .map((o): TypeChoice => {
-      const listed = catalogType(o.instanceType);
-      const cnyPerHour = o.cnyPerHour ?? (listed ? hourlyCny(listed) : undefined);
-      const priceSource = o.cnyPerHour !== undefined ? 'cloud' : listed ? 'catalog' : undefined;
-      return { instanceType: o.instanceType, zone: o.zone, cpu: o.cpu, memoryGiB: o.memoryGiB, cnyPerHour, priceSource };
-    });
-  return priced.sort(byPriceThenSize)[0];
+  const choices = offers.filter(isSellable).map((o): TypeChoice => {
+    const listed = catalogType(o.instanceType);
+    const cnyPerHour = o.cnyPerHour ?? (listed ? hourlyCny(listed) : undefined);
+    const priceSource = o.cnyPerHour !== undefined ? 'cloud' : listed ? 'catalog' : undefined;
+    return { instanceType: o.instanceType, zone: o.zone, cpu: o.cpu, memoryGiB: o.memoryGiB, cnyPerHour, priceSource };
+  });
+  return cheapestChoice(choices, need);
 }
 
 /** True when some offer fits the need at all, sold out or not: tells "no stock" from "no such size". */
@@ -67,18 +64,14 @@ export function anyOfferFits(offers: readonly TypeOffer[], need: Need): boolean 
 
 /** The catalog's cheapest fitting type: the fallback when the cloud's answer is unavailable. */
 export function cheapestFromCatalog(need: Need, catalog: readonly TencentInstanceType[] = INSTANCE_TYPES): TypeChoice | undefined {
-  return catalog
-    .filter(fits(need))
-    .map((t): TypeChoice => ({ instanceType: t.instanceType, cpu: t.cpu, memoryGiB: t.memoryGiB, cnyPerHour: hourlyCny(t), priceSource: 'catalog' }))
-    .sort(byPriceThenSize)[0];
+  const choices = catalog.map(
+    (t): TypeChoice => ({ instanceType: t.instanceType, cpu: t.cpu, memoryGiB: t.memoryGiB, cnyPerHour: hourlyCny(t), priceSource: 'catalog' }),
+  );
+  return cheapestChoice(choices, need);
 }
 
-function byPriceThenSize(a: TypeChoice, b: TypeChoice): number {
-  return (
-    (a.cnyPerHour ?? Infinity) - (b.cnyPerHour ?? Infinity) ||
-    a.cpu - b.cpu ||
-    a.memoryGiB - b.memoryGiB ||
-    a.instanceType.localeCompare(b.instanceType) ||
-    (a.zone ?? '').localeCompare(b.zone ?? '')
-  );
+/** The shared rule over TypeChoices, with the zone as the last tie-break. */
+function cheapestChoice(choices: readonly TypeChoice[], need: Need): TypeChoice | undefined {
+  const sized = choices.map((choice) => ({ name: choice.instanceType, cpu: choice.cpu, memoryGiB: choice.memoryGiB, price: choice.cnyPerHour, choice }));
+  return cheapestFitting(sized, need, (a, b) => (a.choice.zone ?? '').localeCompare(b.choice.zone ?? ''))?.choice;
 }
