@@ -2,15 +2,8 @@
 # The run command (README): sets up what is missing and runs the platform on embedded defaults —
 # the Temporal dev server (Web UI on :8233), embedded Postgres, the worker and the API, the
 # Docker provider when an engine can run here, and the cloud emulators when no cloud keys are set.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-# shellcheck source=lib/services.sh
-source scripts/lib/services.sh
-# shellcheck source=lib/node.sh
-source scripts/lib/node.sh
-
-export VIBEBOX_DATA_DIR="${VIBEBOX_DATA_DIR:-$PWD/.data}"
-mkdir -p "$VIBEBOX_DATA_DIR"
+# shellcheck source=lib/prelude.sh
+source "$(dirname "$0")/lib/prelude.sh"
 
 ensure_node_modules
 if [ -z "${TEMPORAL_ADDRESS:-}" ]; then

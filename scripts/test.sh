@@ -2,15 +2,8 @@
 # The test command (README): sets up what is missing — Debian packages, npm packages, the
 # Temporal CLI, Postgres, dockerd, the VibeBox base image — then type-checks, lints and runs
 # every test tier against those real services. Extra arguments go to jest (e.g. tests/unit).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-# shellcheck source=lib/services.sh
-source scripts/lib/services.sh
-# shellcheck source=lib/node.sh
-source scripts/lib/node.sh
-
-export VIBEBOX_DATA_DIR="${VIBEBOX_DATA_DIR:-$PWD/.data}"
-mkdir -p "$VIBEBOX_DATA_DIR"
+# shellcheck source=lib/prelude.sh
+source "$(dirname "$0")/lib/prelude.sh"
 
 ensure_apt_packages postgresql docker.io debootstrap
 ensure_node_modules

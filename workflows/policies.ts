@@ -66,6 +66,8 @@ export const policies = {
   failover: { onKinds: ['InsufficientStock'] as readonly string[] },
   /** One provider API call (not the wait that follows it). */
   providerCall: { timeout: 1 * minute },
+  /** One create call: longer, because a create may resolve an order into instances (ECloud). */
+  createCall: { timeout: 5 * minute },
   /** Bookkeeping activities (Postgres projection, audit): retried until they succeed. */
   bookkeeping: { timeout: 30 * second },
   /** Poll cadence of waits inside activities. */

@@ -329,7 +329,7 @@ function proxies(P: Policies) {
   const once = { maximumAttempts: 1 };
   return {
     provider: wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: P.providerCall.timeout, retry: once }),
-    create: wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: P.providerCall.timeout * 2, retry: once }),
+    create: wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: P.createCall.timeout, retry: once }),
     waiting: (timeoutMs: number) =>
       wf.proxyActivities<VibeBoxActivities>({
         startToCloseTimeout: timeoutMs + SLACK_MS,
