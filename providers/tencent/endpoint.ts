@@ -26,7 +26,8 @@ class PinnedAgent extends http.Agent {
     private readonly host: string,
     private readonly port: number,
   ) {
-    super({ keepAlive: false });
+    // Keep-alive: one connection per request would cost more than the request (bench/providerCreate.ts).
+    super({ keepAlive: true });
   }
 
   override createConnection(_options: http.ClientRequestArgs, _callback?: (err: Error | null, stream: Duplex) => void): Duplex {
