@@ -5,7 +5,7 @@
  */
 import { EmulatedCloud } from '../../providers/emulation';
 import { startLocalClouds, LocalClouds } from '../../providers/emulation/localClouds';
-import { deleteUpdate, stopUpdate } from '../../workflows/definitions';
+import { deleteUpdate, retryUpdate, startUpdate, stopUpdate } from '../../workflows/definitions';
 import { policies } from '../../workflows/policies';
 import { scheduledActivities, startBox, timersStarted } from '../support/boxes';
 import { eventually, startPlatform, TestPlatform } from '../support/platform';
@@ -72,6 +72,35 @@ it('delete falls back to force delete when the graceful delete fails', async () 
   expect(deletes.map((d) => Boolean(d.input.force))).toEqual([false, true]);
   // ECS hides a deleting instance at once; the emulated machine itself goes after the delete delay.
   await expect(aliyun.cloud.waitForState(active.resource!.resourceId, 'deleted', 60_000)).resolves.toBeUndefined();
+});
+
+it('a delete that keeps failing marks the box error and is tried again until the resource is gone', async () => {
+  const box = await startBox(p, { providerType: 'aliyun', policyOverrides: { delete: { keepTryingEvery: 1_000, keepTryingMax: 2_000 } } });
+  const active = await box.waitFor('active');
+  aliyun.cloud.faults.inject({ action: 'DeleteInstance', kind: 'http5xx', status: 503, times: 'forever' });
+  const deleting = box.handle.executeUpdate(deleteUpdate);
+  const failing = await eventually(box.state, (s) => s.status === 'error', 120_000, 200);
+  expect(failing.lastError).toMatch(/^delete failed, retrying/);
+  // Meanwhile nothing else may start.
+  await expect(box.handle.executeUpdate(retryUpdate)).rejects.toThrow(/delete is still being retried/);
+  aliyun.cloud.faults.clear();
+  await deleting;
+  await box.handle.result();
+  await expect(aliyun.cloud.waitForState(active.resource!.resourceId, 'deleted', 60_000)).resolves.toBeUndefined();
+});
+
+it('a start that keeps failing is tried twice, 3 s apart, and leaves the box stopped', async () => {
+  const box = await startBox(p, { providerType: 'aliyun' });
+  await box.waitFor('active');
+  await box.handle.executeUpdate(stopUpdate);
+  aliyun.cloud.faults.inject({ action: 'StartInstance', kind: 'http5xx', status: 503, times: 'forever' });
+  await box.handle.executeUpdate(startUpdate);
+  const after = await box.state();
+  expect(after).toMatchObject({ status: 'stopped', lastError: expect.stringMatching(/^start failed/) });
+  const starts = (await scheduledActivities(box.handle)).filter((a) => a.type === 'providerAction' && a.input.action === 'start');
+  expect(starts).toHaveLength(policies.start.maxAttempts);
+  aliyun.cloud.faults.clear();
+  await deleteBox(box);
 });
 
 it('no stock fails over to the next region, then to the next provider', async () => {
