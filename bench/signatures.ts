@@ -12,7 +12,7 @@ import * as aliyun from '../providers/aliyun/signature';
 import * as ecloud from '../providers/chinamobile/signature';
 import * as tencent from '../providers/tencent/signature';
 
-const AK = 'LTAI5tBenchAccessKeyId01';
+const AK = 'bench-access-key-id';
 const SECRET = randomBytes(24).toString('base64url');
 
 interface Case {
