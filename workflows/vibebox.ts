@@ -295,33 +295,62 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
   wf.setHandler(stateQuery, () => box);
 
   // ---- main loop ----
-  if (box.status === 'provisioning') await provision();
-  const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : undefined;
-  const isDeleted = () => box.status === 'deleted';
-  for (;;) {
-    const historyFull = () =>
-      wf.workflowInfo().continueAsNewSuggested || wf.workflowInfo().historyLength > P.history.maxEvents;
-    const untilExpiry = expiresAt !== undefined ? Math.max(expiresAt - Date.now(), 1) : undefined;
-    const woke = untilExpiry !== undefined
-      ? await wf.condition(() => isDeleted() || historyFull(), untilExpiry)
-      : (await wf.condition(() => isDeleted() || historyFull()), true);
-    if (isDeleted()) break;
-    if (!woke) {
-      // Subscription over: delete once the box is settled (wait out any operation in flight).
-      await wf.condition(() => wf.allHandlersFinished() && (box.status === 'active' || box.status === 'stopped' || box.status === 'error'));
-      if (!isDeleted()) {
-        box.status = 'deleting';
-        await setStatus('deleting');
-        await operations.delete();
+  async function serve(): Promise<void> {
+    const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : undefined;
+    const isDeleted = () => box.status === 'deleted';
+    for (;;) {
+      const historyFull = () =>
+        wf.workflowInfo().continueAsNewSuggested || wf.workflowInfo().historyLength > P.history.maxEvents;
+      const untilExpiry = expiresAt !== undefined ? Math.max(expiresAt - Date.now(), 1) : undefined;
+      const woke = untilExpiry !== undefined
+        ? await wf.condition(() => isDeleted() || historyFull(), untilExpiry)
+        : (await wf.condition(() => isDeleted() || historyFull()), true);
+      if (isDeleted()) break;
+      if (!woke) {
+        // Subscription over: delete once the box is settled (wait out any operation in flight).
+        await wf.condition(() => wf.allHandlersFinished() && (box.status === 'active' || box.status === 'stopped' || box.status === 'error'));
+        if (!isDeleted()) {
+          box.status = 'deleting';
+          await setStatus('deleting');
+          await operations.delete();
+        }
+        break;
       }
-      break;
+      await wf.condition(wf.allHandlersFinished);
+      if (historyFull() && !isDeleted()) {
+        await wf.continueAsNew<typeof vibeBoxWorkflow>({ ...input, state: box });
+      }
     }
     await wf.condition(wf.allHandlersFinished);
-    if (historyFull() && !isDeleted()) {
-      await wf.continueAsNew<typeof vibeBoxWorkflow>({ ...input, state: box });
-    }
   }
-  await wf.condition(wf.allHandlersFinished);
+
+  /**
+   * Cancelling a box's workflow (an operator's `temporal workflow cancel`) tears the box down:
+   * nothing it made may outlive it. (`terminate` is the way to let go without touching the cloud.)
+   */
+  async function tearDownAfterCancel(): Promise<void> {
+    await wf.CancellationScope.nonCancellable(async () => {
+      if (box.resource) {
+        try {
+          await destroy(box.resource);
+        } catch (err) {
+          wf.log.error('teardown after cancel could not delete the resource', { resource: box.resource, reason: classify(err).message });
+        }
+      }
+      box.status = 'deleted';
+      wf.upsertSearchAttributes([{ key: searchAttributes.status, value: 'deleted' }]);
+      await acts.bookkeeping.removeVibeBox({ vibeboxId: input.vibeboxId });
+    });
+  }
+
+  try {
+    if (box.status === 'provisioning') await provision();
+    await serve();
+  } catch (err) {
+    if (!wf.isCancellation(err)) throw err;
+    await tearDownAfterCancel();
+    throw err;
+  }
 }
 
 /** Activity proxies, each with the timeouts its kind of work needs. Retries are decided above. */

@@ -7,7 +7,7 @@ import { EmulatedCloud } from '../../providers/emulation';
 import { startLocalClouds, LocalClouds } from '../../providers/emulation/localClouds';
 import { deleteUpdate, retryUpdate, startUpdate, stopUpdate } from '../../workflows/definitions';
 import { policies } from '../../workflows/policies';
-import { scheduledActivities, startBox, timersStarted } from '../support/boxes';
+import { rowOf, scheduledActivities, startBox, timersStarted } from '../support/boxes';
 import { eventually, startPlatform, TestPlatform } from '../support/platform';
 import { EmulatorHandle } from '../../providers/emulation/handle';
 
@@ -101,6 +101,27 @@ it('a start that keeps failing is tried twice, 3 s apart, and leaves the box sto
   expect(starts).toHaveLength(policies.start.maxAttempts);
   aliyun.cloud.faults.clear();
   await deleteBox(box);
+});
+
+it('cancelling a box\'s workflow mid-provisioning or once active tears the box down', async () => {
+  // Mid-provisioning: the instance exists but is slow to boot when the cancel comes.
+  const usual = aliyun.cloud.getDelays();
+  aliyun.cloud.setDelays({ create: 60_000 });
+  const booting = await startBox(p, { providerType: 'aliyun' });
+  const created = await eventually(booting.state, (s) => s.resource !== undefined, 60_000, 200);
+  aliyun.cloud.setDelays(usual);
+  await booting.handle.cancel();
+  await expect(booting.handle.result()).rejects.toThrow();
+  await expect(aliyun.cloud.waitForState(created.resource!.resourceId, 'deleted', 60_000)).resolves.toBeUndefined();
+  expect(await rowOf(p, booting.id)).toBeUndefined();
+
+  // Active: same outcome.
+  const active = await startBox(p, { providerType: 'aliyun' });
+  const placed = await active.waitFor('active');
+  await active.handle.cancel();
+  await expect(active.handle.result()).rejects.toThrow();
+  await expect(aliyun.cloud.waitForState(placed.resource!.resourceId, 'deleted', 60_000)).resolves.toBeUndefined();
+  expect(await rowOf(p, active.id)).toBeUndefined();
 });
 
 it('no stock fails over to the next region, then to the next provider', async () => {
