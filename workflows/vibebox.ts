@@ -151,10 +151,13 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
         const running = await waitFor(created, ResourceStatus.RUNNING, P.create.timeout);
         const placed = running ?? created;
         box.resource = placed;
+        if (!placed.ipAddress) {
+          throw new OperationFailed({ kind: 'InvalidState', message: `${placed.resourceId} is running but has no address to configure` });
+        }
         await withRetries(P.configure, () =>
           acts.configure.configureHappy({
             vibeboxId: input.vibeboxId,
-            host: placed.ipAddress ?? '',
+            host: placed.ipAddress!,
             port: placed.sshPort ?? 22,
             user: placed.sshUser ?? 'root',
           }),
