@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import type { SecretBox } from '../lib/secretBox';
-import { SshSession } from '../lib/ssh';
+import { HostKeyMismatchError, SshSession } from '../lib/ssh';
 import { ProviderError } from '../providers/errors';
 import { asActivity } from './failures';
 import { heartbeating } from './heartbeat';
@@ -31,16 +31,28 @@ export const createHappyActivities = ({ db, secrets, happy }: ConfigureHappyDeps
   async configureHappy(input: ConfigureHappyInput): Promise<HappyScriptReport> {
     return asActivity(async () => {
       const ctx = Context.current();
-      const [row] = await db.select({ sealed: vibeboxes.sshPasswordEnc }).from(vibeboxes).where(eq(vibeboxes.id, input.vibeboxId));
+      const [row] = await db
+        .select({ sealed: vibeboxes.sshPasswordEnc, hostKey: vibeboxes.sshHostKey })
+        .from(vibeboxes)
+        .where(eq(vibeboxes.id, input.vibeboxId));
       if (!row?.sealed) throw new ProviderError('InvalidRequest', `no login password on record for ${input.vibeboxId}`);
       ctx.heartbeat({ step: 'connect' });
       const session = await SshSession.open(
-        { host: input.host, port: input.port, username: input.user, password: secrets.open(row.sealed) },
+        {
+          host: input.host,
+          port: input.port,
+          username: input.user,
+          password: secrets.open(row.sealed),
+          expectHostKey: row.hostKey ?? undefined,
+        },
         { deadlineMs: 90_000, onRetry: () => ctx.heartbeat({ step: 'connect' }) },
       ).catch((err: Error & { level?: string }) => {
-        const kind = err.level === 'client-authentication' ? 'AuthFailed' : 'Transient';
+        const kind = err instanceof HostKeyMismatchError || err.level === 'client-authentication' ? 'AuthFailed' : 'Transient';
         throw new ProviderError(kind, `ssh to ${input.host}:${input.port} failed: ${err.message}`);
       });
+      // Trust on first use: the key seen now is the one every later connection must present,
+      // and the one users can check their first `ssh` against (the API shows it).
+      if (!row.hostKey) await db.update(vibeboxes).set({ sshHostKey: session.hostKey }).where(eq(vibeboxes.id, input.vibeboxId));
       // The cancellation of the activity (workflow gave up) closes the session at once.
       const onCancel = () => session.close();
       ctx.cancellationSignal.addEventListener('abort', onCancel);

@@ -86,9 +86,11 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
           password: row?.sealed ? secrets.open(row.sealed) : undefined,
           tags: { project: 'vibebox', vibeboxId: input.vibeboxId, userId: input.userId },
         });
-        if (info.sshPassword && !row?.sealed) {
-          await db.update(vibeboxes).set({ sshPasswordEnc: secrets.seal(info.sshPassword) }).where(eq(vibeboxes.id, input.vibeboxId));
-        }
+        // A new machine has a new host key: forget the one recorded for an earlier machine.
+        await db
+          .update(vibeboxes)
+          .set({ sshHostKey: null, ...(info.sshPassword && !row?.sealed ? { sshPasswordEnc: secrets.seal(info.sshPassword) } : {}) })
+          .where(eq(vibeboxes.id, input.vibeboxId));
         return placed(input.candidate, info);
       }),
     );

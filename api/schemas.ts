@@ -32,6 +32,7 @@ export const VibeBox = z
     ipAddress: z.string().nullable(),
     sshPort: z.number().int().nullable(),
     sshUser: z.string().nullable(),
+    sshHostKeyFingerprint: z.string().nullable().describe('The box\'s SSH host key (SHA256:…), to check on first login'),
     lastError: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     createdAt: z.string().describe('ISO 8601'),

@@ -64,6 +64,7 @@ export function toApi(row: VibeBoxRow): VibeBox {
     ipAddress: row.ipAddress,
     sshPort: row.sshPort,
     sshUser: row.sshUser,
+    sshHostKeyFingerprint: row.sshHostKey,
     lastError: row.lastError,
     metadata: row.metadata,
     createdAt: row.createdAt.toISOString(),

@@ -51,6 +51,8 @@ export const vibeboxes = pgTable(
     sshUser: text('ssh_user'),
     /** The login password, AES-256-GCM encrypted (lib/secretBox.ts); shown to the user once, at creation. */
     sshPasswordEnc: text('ssh_password_enc'),
+    /** The box's SSH host key fingerprint (`SHA256:…`), recorded at first configure, checked after. */
+    sshHostKey: text('ssh_host_key'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     lastError: text('last_error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

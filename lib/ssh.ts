@@ -1,4 +1,5 @@
 /** A small promise API over ssh2: connect with password (retrying while sshd comes up) and run commands. */
+import { createHash } from 'node:crypto';
 import { Client, ConnectConfig } from 'ssh2';
 
 export interface SshTarget {
@@ -6,6 +7,23 @@ export interface SshTarget {
   port: number;
   username: string;
   password: string;
+  /** The host key fingerprint seen before (`SHA256:…`); a different key is refused before the password is sent. */
+  expectHostKey?: string;
+}
+
+export class HostKeyMismatchError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`host key changed: expected ${expected}, got ${actual}`);
+    this.name = 'HostKeyMismatchError';
+  }
+}
+
+/** OpenSSH's fingerprint form, as `ssh-keygen -lf` prints it. */
+export function fingerprint(hostKey: Buffer): string {
+  return 'SHA256:' + createHash('sha256').update(hostKey).digest('base64').replace(/=+$/, '');
 }
 
 export interface ExecResult {
@@ -15,18 +33,23 @@ export interface ExecResult {
 }
 
 export class SshSession {
-  private constructor(private readonly client: Client) {}
+  private constructor(
+    private readonly client: Client,
+    /** The fingerprint of the key the host presented. */
+    readonly hostKey: string,
+  ) {}
 
   /** Connects, retrying refused/reset connections until `deadlineMs` (a fresh box's sshd takes a moment). */
   static async open(target: SshTarget, opts: { deadlineMs?: number; onRetry?: (err: Error) => void } = {}): Promise<SshSession> {
     const deadline = Date.now() + (opts.deadlineMs ?? 60_000);
     for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
       try {
-        return new SshSession(await connect(target));
+        const { client, hostKey } = await connect(target);
+        return new SshSession(client, hostKey);
       } catch (err) {
         const e = err as Error & { level?: string };
-        // Wrong credentials will not fix themselves; anything network-ish might.
-        if (e.level === 'client-authentication' || Date.now() + delay > deadline) throw err;
+        // Wrong credentials or a changed host key will not fix themselves; anything network-ish might.
+        if (err instanceof HostKeyMismatchError || e.level === 'client-authentication' || Date.now() + delay > deadline) throw err;
         opts.onRetry?.(e);
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -61,9 +84,10 @@ export class SshSession {
   }
 }
 
-function connect(target: SshTarget): Promise<Client> {
+function connect(target: SshTarget): Promise<{ client: Client; hostKey: string }> {
   return new Promise((resolve, reject) => {
     const client = new Client();
+    let seen = '';
     const config: ConnectConfig = {
       host: target.host,
       port: target.port,
@@ -71,14 +95,17 @@ function connect(target: SshTarget): Promise<Client> {
       password: target.password,
       readyTimeout: 20_000,
       keepaliveInterval: 10_000,
-      // Host keys are not pinned yet: boxes are new machines with new keys and nothing records them.
-      // Known gap (docs/architecture.md): record the fingerprint at first configure, verify after.
-      hostVerifier: () => true,
+      // Trust on first use: the first key is recorded by the caller and expected from then on.
+      hostVerifier: (key: Buffer) => {
+        seen = fingerprint(key);
+        return !target.expectHostKey || target.expectHostKey === seen;
+      },
     };
-    client.once('ready', () => resolve(client));
+    client.once('ready', () => resolve({ client, hostKey: seen }));
     client.once('error', (err) => {
       client.end();
-      reject(err);
+      const refusedKey = target.expectHostKey && seen && seen !== target.expectHostKey;
+      reject(refusedKey ? new HostKeyMismatchError(target.expectHostKey!, seen) : err);
     });
     client.connect(config);
   });

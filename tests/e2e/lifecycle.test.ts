@@ -50,6 +50,10 @@ it('create → active → SSH → stop → start → restart → delete, with Do
   // The box is real: log in with the returned credentials; Happy and Claude Code are there.
   const ssh = await SshSession.open({ host: active.body.ipAddress, port: active.body.sshPort, username: 'root', password: sshPassword });
   try {
+    // The host key the API shows is the one this box presents (pinned at configure).
+    expect(ssh.hostKey).toBe(active.body.sshHostKeyFingerprint);
+    const keys = await ssh.exec('for f in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -lf "$f"; done');
+    expect(keys.stdout).toContain(active.body.sshHostKeyFingerprint);
     const who = await ssh.exec('whoami && node --version');
     expect(who.stdout).toMatch(/^root\nv\d+\./);
     const happy = await ssh.exec("su - vibe -c 'happy --version'");

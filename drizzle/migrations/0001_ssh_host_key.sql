@@ -1,0 +1,1 @@
+ALTER TABLE "vibeboxes" ADD COLUMN "ssh_host_key" text;
