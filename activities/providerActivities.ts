@@ -36,7 +36,8 @@ function placed(ref: Pick<ResourceRef, 'provider' | 'region'>, info: ResourceInf
     ipAddress: info.ipAddress,
     sshPort: info.sshPort,
     sshUser: info.sshUser,
-    metadata: { ...info.metadata, providerStatus: info.status },
+    metadata: info.metadata,
+    lastSeenStatus: info.status,
   };
 }
 

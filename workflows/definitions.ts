@@ -4,7 +4,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
-import type { ProviderType } from '../providers/types';
+import type { ProviderType, ResourceStatus } from '../providers/types';
 import type { PolicyOverrides } from './policies';
 
 export const TASK_QUEUE = 'vibebox';
@@ -52,6 +52,11 @@ export interface PlacedResource {
   sshPort?: number;
   sshUser?: string;
   metadata: Record<string, unknown>;
+  /**
+   * What the provider said when the workflow last looked — for its own decisions only; not
+   * projected to Postgres, where it would go stale.
+   */
+  lastSeenStatus?: ResourceStatus;
 }
 
 export interface VibeBoxState {

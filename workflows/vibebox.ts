@@ -102,7 +102,7 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
       if (!force) {
         const now = await withRetries(SINGLE_TRY, () => acts.provider.describeResource(ref(r)));
         if (!now) return; // already gone
-        if (now.metadata.providerStatus === ResourceStatus.RUNNING) {
+        if (now.lastSeenStatus === ResourceStatus.RUNNING) {
           await call(r, 'stop', SINGLE_TRY);
           await waitFor(r, ResourceStatus.STOPPED, timeoutMs);
         }
@@ -262,7 +262,7 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
     let status: VibeBoxStatus = 'error';
     try {
       const now = await withRetries(SINGLE_TRY, () => acts.provider.describeResource(ref(r)));
-      const providerStatus = now?.metadata.providerStatus;
+      const providerStatus = now?.lastSeenStatus;
       if (providerStatus === ResourceStatus.RUNNING) status = 'active';
       else if (providerStatus === ResourceStatus.STOPPED) status = 'stopped';
       if (now) box.resource = now;
