@@ -4,21 +4,17 @@
  * workflow decide. Messages are redacted on the way out (history must never hold a secret).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { isProviderError } from '../providers/errors';
 import { redactText } from '../lib/redact';
-
-export interface FailureDetails {
-  code?: string;
-  requestId?: string;
-  retryAfterSeconds?: number;
-}
+import type { FailureDetails, FailureKind } from '../providers/calls';
+import { isProviderError } from '../providers/errors';
 
 export function toApplicationFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (isProviderError(err)) {
     const details: FailureDetails = { code: err.code, requestId: err.requestId, retryAfterSeconds: err.retryAfterSeconds };
+    const type: FailureKind = err.kind;
     return ApplicationFailure.create({
-      type: err.kind,
+      type,
       message: redactText(err.message),
       details: [details],
       // Retries are the workflow's decision (policies.ts), never the server's.
@@ -26,7 +22,8 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return ApplicationFailure.create({ type: 'Transient', message: redactText(message), nonRetryable: true });
+  const type: FailureKind = 'Transient';
+  return ApplicationFailure.create({ type, message: redactText(message), nonRetryable: true });
 }
 
 /** Runs `fn`, rethrowing any failure as an ApplicationFailure typed by kind. */

@@ -5,6 +5,7 @@ import { vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import type { SecretBox } from '../lib/secretBox';
 import { orderCandidates } from '../lib/selection';
+import type { ProviderAction, ResourceRef } from '../providers/calls';
 import { ProviderError } from '../providers/errors';
 import type { ProviderPool } from '../providers/pool';
 import { ProviderType, ResourceInfo, ResourceStatus } from '../providers/types';
@@ -19,14 +20,8 @@ export interface ProviderActivityDeps {
   secrets: SecretBox;
 }
 
-export interface ResourceRef {
-  vibeboxId: string;
-  provider: ProviderType;
-  region: string;
-  resourceId: string;
-}
-
-export type ProviderAction = 'start' | 'stop' | 'restart' | 'delete';
+/** A resource, and the VibeBox its calls are audited under. */
+export type BoxResourceRef = ResourceRef & { vibeboxId: string };
 
 function placed(ref: Pick<ResourceRef, 'provider' | 'region'>, info: ResourceInfo): PlacedResource {
   return {
@@ -98,7 +93,7 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
   },
 
   /** Waits (polling with backoff, heartbeating every poll) until the resource reaches `status`. */
-  async waitForStatus(input: ResourceRef & { status: ResourceStatus; timeoutMs: number }): Promise<PlacedResource | null> {
+  async waitForStatus(input: BoxResourceRef & { status: ResourceStatus; timeoutMs: number }): Promise<PlacedResource | null> {
     return asActivity(() =>
       forVibeBox(input.vibeboxId, async () => {
         const ctx = Context.current();
@@ -121,7 +116,7 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
   },
 
   /** Reads the resource as it is now; null when it is gone. */
-  async describeResource(input: ResourceRef): Promise<PlacedResource | null> {
+  async describeResource(input: BoxResourceRef): Promise<PlacedResource | null> {
     return asActivity(() =>
       forVibeBox(input.vibeboxId, async () => {
         const provider = await providers.get(input.provider, input.region);
@@ -136,7 +131,7 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
   },
 
   /** One lifecycle call: start, stop, restart or delete, optionally forced. */
-  async providerAction(input: ResourceRef & { action: ProviderAction; force?: boolean }): Promise<void> {
+  async providerAction(input: BoxResourceRef & { action: ProviderAction; force?: boolean }): Promise<void> {
     return asActivity(() =>
       forVibeBox(input.vibeboxId, async () => {
         const provider = await providers.get(input.provider, input.region);

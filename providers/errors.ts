@@ -3,37 +3,22 @@
  * and `requestId` are the cloud's own, kept for the audit log and for operators.
  */
 
-export const PROVIDER_ERROR_KINDS = [
-  'InsufficientStock',
-  'Throttled',
-  'InvalidState',
-  'NotFound',
-  'AuthFailed',
-  'InvalidRequest',
-  'Transient',
-] as const;
-export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
+import type { FailureDetails, FailureKind } from './calls';
 
-export interface ProviderErrorDetails {
-  /** The cloud's own error code, e.g. `OperationDenied.NoStock`. */
-  code?: string;
-  /** The cloud's request id, for the audit log and support tickets. */
-  requestId?: string;
+export interface ProviderErrorDetails extends FailureDetails {
   /** HTTP status the cloud answered with, when there was one. */
   httpStatus?: number;
-  /** Seconds the cloud asked us to wait before retrying (throttling). */
-  retryAfterSeconds?: number;
   cause?: unknown;
 }
 
 export class ProviderError extends Error {
-  readonly kind: ProviderErrorKind;
+  readonly kind: FailureKind;
   readonly code?: string;
   readonly requestId?: string;
   readonly httpStatus?: number;
   readonly retryAfterSeconds?: number;
 
-  constructor(kind: ProviderErrorKind, message: string, details: ProviderErrorDetails = {}) {
+  constructor(kind: FailureKind, message: string, details: ProviderErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'ProviderError';
     this.kind = kind;

@@ -13,11 +13,13 @@ TEST_TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-7233}"
 TEST_PG_PORT="${TEST_PG_PORT:-5433}"
 start_temporal_dev_server "$TEST_TEMPORAL_PORT" "${TEST_TEMPORAL_UI_PORT:-8233}" "$VIBEBOX_DATA_DIR/temporal.db" "$VIBEBOX_DATA_DIR/temporal.log"
 start_postgres "$TEST_PG_PORT"
-ensure_database vibebox_test
+# TEST_DB_NAME: a database of one's own when several checkouts test side by side.
+TEST_DB_NAME="${TEST_DB_NAME:-vibebox_test}"
+ensure_database "$TEST_DB_NAME"
 start_dockerd
 ensure_base_image
 
-export DATABASE_URL="postgres://vibebox:vibebox@127.0.0.1:${TEST_PG_PORT}/vibebox_test"
+export DATABASE_URL="postgres://vibebox:vibebox@127.0.0.1:${TEST_PG_PORT}/${TEST_DB_NAME}"
 export TEMPORAL_ADDRESS="127.0.0.1:${TEST_TEMPORAL_PORT}"
 # A throwaway key for sealing test passwords; never a production key.
 export VIBEBOX_SECRET_KEY="${VIBEBOX_SECRET_KEY:-$(head -c 32 /dev/urandom | base64)}"

@@ -1,11 +1,10 @@
 /** How the workflow reads an activity failure: the kind the activity stamped on it, and its details. */
 import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
+import { FailureDetails, FailureKind, isFailureKind } from '../providers/calls';
 
-export interface Failure {
-  kind: string;
+export interface Failure extends Pick<FailureDetails, 'code' | 'retryAfterSeconds'> {
+  kind: FailureKind;
   message: string;
-  code?: string;
-  retryAfterSeconds?: number;
 }
 
 /** Raised inside the workflow when an operation gave up; carries the classified failure. */
@@ -23,8 +22,10 @@ export function classify(err: unknown): Failure {
   if (err instanceof ActivityFailure) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure) {
-      const details = (cause.details?.[0] ?? {}) as { code?: string; retryAfterSeconds?: number };
-      return { kind: cause.type ?? 'Transient', message: cause.message, code: details.code, retryAfterSeconds: details.retryAfterSeconds };
+      const details = (cause.details?.[0] ?? {}) as FailureDetails;
+      // A type that is no kind of ours (a bug, or a foreign failure) is treated as transient.
+      const kind = isFailureKind(cause.type) ? cause.type : 'Transient';
+      return { kind, message: cause.message, code: details.code, retryAfterSeconds: details.retryAfterSeconds };
     }
     if (cause instanceof TimeoutFailure) return { kind: 'Transient', message: `${err.activityType} timed out`, code: 'ActivityTimeout' };
     return { kind: 'Transient', message: cause?.message ?? err.message };

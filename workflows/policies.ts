@@ -4,6 +4,8 @@
  * behaviour means changing a value here.
  */
 
+import type { FailureKind } from '../providers/calls';
+
 /** A duration in milliseconds (plain numbers keep the arithmetic in the workflow obvious). */
 type Ms = number;
 const second = 1_000;
@@ -15,7 +17,7 @@ export interface RetryRule {
   /** Wait between attempts. */
   interval: Ms;
   /** Failure kinds retried under this rule besides Transient (Throttled has its own rule). */
-  alsoRetry?: readonly string[];
+  alsoRetry?: readonly FailureKind[];
 }
 
 export interface OperationPolicy extends RetryRule {
@@ -37,7 +39,7 @@ export const policies = {
    * Create: 10 minutes, 3 tries 5 s apart; then ERROR and tell the user. No stock is retried the
    * same way before failing over (seed 场景1: 重试3次 → 其他区域 → 其他厂商).
    */
-  create: { timeout: 10 * minute, maxAttempts: 3, interval: 5 * second, alsoRetry: ['InsufficientStock'] } satisfies OperationPolicy,
+  create: { timeout: 10 * minute, maxAttempts: 3, interval: 5 * second, alsoRetry: ['InsufficientStock'] as readonly FailureKind[] } satisfies OperationPolicy,
   /** Start: 2 minutes, 2 tries 3 s apart; on failure the box stays STOPPED. */
   start: { timeout: 2 * minute, maxAttempts: 2, interval: 3 * second } satisfies OperationPolicy,
   /** Restart: as start (the seed's restart is stop → start); on failure the box is re-read. */
@@ -63,7 +65,7 @@ export const policies = {
    * from selection — the requested (or preferred) provider's regions first, then the next
    * provider's — so "next candidate" is "next region, then next provider".
    */
-  failover: { onKinds: ['InsufficientStock'] as readonly string[] },
+  failover: { onKinds: ['InsufficientStock'] as readonly FailureKind[] },
   /** One provider API call (not the wait that follows it). */
   providerCall: { timeout: 1 * minute },
   /** One create call: longer, because a create may resolve an order into instances (ECloud). */

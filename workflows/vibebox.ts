@@ -5,7 +5,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { VibeBoxActivities } from '../activities';
-import type { ProviderAction } from '../activities/providerActivities';
+import type { ProviderAction } from '../providers/calls';
 import { ResourceStatus } from '../providers/types';
 import {
   ActionAccepted,

@@ -3,9 +3,10 @@
  * by prefix (ECS adds suffixes such as `IncorrectInstanceStatus.Initializing` or
  * `Throttling.User`), then by HTTP status. The cloud's own code and RequestId stay on the error.
  */
-import { ProviderError, ProviderErrorKind } from '../errors';
+import type { FailureKind } from '../calls';
+import { ProviderError } from '../errors';
 
-export const ALIYUN_ERROR_CODES: Readonly<Record<string, ProviderErrorKind>> = {
+export const ALIYUN_ERROR_CODES: Readonly<Record<string, FailureKind>> = {
   // No capacity where we asked: the workflow fails over to the next zone/region/provider.
   'OperationDenied.NoStock': 'InsufficientStock',
   'Zone.NotOnSale': 'InsufficientStock',
@@ -38,7 +39,7 @@ export const ALIYUN_ERROR_CODES: Readonly<Record<string, ProviderErrorKind>> = {
 };
 
 /** Matched on whole dot-separated segments; the longest matching prefix wins. */
-export const ALIYUN_ERROR_PREFIXES: ReadonlyArray<readonly [prefix: string, kind: ProviderErrorKind]> = [
+export const ALIYUN_ERROR_PREFIXES: ReadonlyArray<readonly [prefix: string, kind: FailureKind]> = [
   ['IncorrectInstanceStatus', 'InvalidState'],
   ['IncorrectVmStatus', 'InvalidState'],
   ['InvalidParameter', 'InvalidRequest'],
@@ -48,7 +49,7 @@ export const ALIYUN_ERROR_PREFIXES: ReadonlyArray<readonly [prefix: string, kind
   ['Throttling', 'Throttled'],
 ];
 
-export function kindOfAliyunCode(code: string | undefined, httpStatus: number | undefined): ProviderErrorKind {
+export function kindOfAliyunCode(code: string | undefined, httpStatus: number | undefined): FailureKind {
   if (code) {
     const exact = ALIYUN_ERROR_CODES[code];
     if (exact) return exact;

@@ -4,11 +4,12 @@
  * state FORBIDDEN → AuthFailed; HTTP 5xx or state EXCEPTION → Transient; anything else that is
  * not OK → InvalidRequest (a request the cloud understood and refused).
  */
-import { ProviderError, ProviderErrorKind } from '../errors';
+import type { FailureKind } from '../calls';
+import { ProviderError } from '../errors';
 import { ECLOUD_ERROR_CODES as C } from './wire';
 
 /** Codes we emit in the emulator plus plausible synonyms, so a real code rarely falls through. */
-export const ERROR_KIND_BY_CODE: Record<string, ProviderErrorKind> = {
+export const ERROR_KIND_BY_CODE: Record<string, FailureKind> = {
   [C.noStock]: 'InsufficientStock',
   RESOURCE_NOT_ENOUGH: 'InsufficientStock',
   SOLD_OUT: 'InsufficientStock',
@@ -42,7 +43,7 @@ export interface EcloudFailure {
   action: string;
 }
 
-export function kindOf(f: Pick<EcloudFailure, 'httpStatus' | 'state' | 'errorCode'>): ProviderErrorKind {
+export function kindOf(f: Pick<EcloudFailure, 'httpStatus' | 'state' | 'errorCode'>): FailureKind {
   if (f.httpStatus === 429) return 'Throttled';
   const byCode = f.errorCode ? ERROR_KIND_BY_CODE[f.errorCode.toUpperCase()] : undefined;
   if (byCode) return byCode;

@@ -4,9 +4,10 @@
  * ProviderError, for the audit log.
  */
 import { redactText } from '../../lib/redact';
-import { ProviderError, ProviderErrorKind } from '../errors';
+import type { FailureKind } from '../calls';
+import { ProviderError } from '../errors';
 
-export const TENCENT_ERROR_KINDS: ReadonlyArray<readonly [pattern: string, kind: ProviderErrorKind]> = [
+export const TENCENT_ERROR_KINDS: ReadonlyArray<readonly [pattern: string, kind: FailureKind]> = [
   ['ResourceInsufficient.*', 'InsufficientStock'],
   ['ResourcesSoldOut.*', 'InsufficientStock'],
   ['ResourceUnavailable.InstanceType', 'InsufficientStock'],
@@ -35,9 +36,9 @@ export const TENCENT_ERROR_KINDS: ReadonlyArray<readonly [pattern: string, kind:
  * A code nobody listed needs a decision, not a blind retry: InvalidRequest surfaces it to the
  * workflow and the operator. Add a row above when a new code shows up in the audit log.
  */
-const UNKNOWN_CODE_KIND: ProviderErrorKind = 'InvalidRequest';
+const UNKNOWN_CODE_KIND: FailureKind = 'InvalidRequest';
 
-export function kindOfTencentCode(code: string): ProviderErrorKind {
+export function kindOfTencentCode(code: string): FailureKind {
   const row = TENCENT_ERROR_KINDS.find(([pattern]) =>
     pattern.endsWith('*') ? code.startsWith(pattern.slice(0, -1)) : code === pattern,
   );
@@ -76,7 +77,7 @@ export function toProviderError(err: unknown, action: string): ProviderError {
     });
   }
   if (e?.httpCode !== undefined) {
-    const kind: ProviderErrorKind = e.httpCode === 429 ? 'Throttled' : e.httpCode >= 500 ? 'Transient' : e.httpCode === 401 || e.httpCode === 403 ? 'AuthFailed' : 'InvalidRequest';
+    const kind: FailureKind = e.httpCode === 429 ? 'Throttled' : e.httpCode >= 500 ? 'Transient' : e.httpCode === 401 || e.httpCode === 403 ? 'AuthFailed' : 'InvalidRequest';
     return new ProviderError(kind, `tencent ${action}: HTTP ${e.httpCode} ${message}`, { httpStatus: e.httpCode, code: `HTTP${e.httpCode}`, cause: err });
   }
   return new ProviderError('Transient', `tencent ${action}: ${message}`, { code: 'NetworkError', cause: err });
