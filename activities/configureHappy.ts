@@ -25,6 +25,8 @@ export interface ConfigureHappyInput {
   host: string;
   port: number;
   user: string;
+  /** How long to keep trying to connect while a fresh box's sshd comes up (policies.configure). */
+  connectDeadlineMs: number;
 }
 
 export const createHappyActivities = ({ db, secrets, happy }: ConfigureHappyDeps) => ({
@@ -45,7 +47,7 @@ export const createHappyActivities = ({ db, secrets, happy }: ConfigureHappyDeps
           password: secrets.open(row.sealed),
           expectHostKey: row.hostKey ?? undefined,
         },
-        { deadlineMs: 90_000, onRetry: () => ctx.heartbeat({ step: 'connect' }) },
+        { deadlineMs: input.connectDeadlineMs, onRetry: () => ctx.heartbeat({ step: 'connect' }) },
       ).catch((err: Error & { level?: string }) => {
         const kind = err instanceof HostKeyMismatchError || err.level === 'client-authentication' ? 'AuthFailed' : 'Transient';
         throw new ProviderError(kind, `ssh to ${input.host}:${input.port} failed: ${err.message}`);

@@ -93,7 +93,9 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
   },
 
   /** Waits (polling with backoff, heartbeating every poll) until the resource reaches `status`. */
-  async waitForStatus(input: BoxResourceRef & { status: ResourceStatus; timeoutMs: number }): Promise<PlacedResource | null> {
+  async waitForStatus(
+    input: BoxResourceRef & { status: ResourceStatus; timeoutMs: number; initialIntervalMs: number; maxIntervalMs: number },
+  ): Promise<PlacedResource | null> {
     return asActivity(() =>
       forVibeBox(input.vibeboxId, async () => {
         const ctx = Context.current();
@@ -104,6 +106,8 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
           () =>
             provider.waitForStatus(input.resourceId, input.status, {
               timeoutMs: input.timeoutMs,
+              initialIntervalMs: input.initialIntervalMs,
+              maxIntervalMs: input.maxIntervalMs,
               onPoll: (polled) => {
                 last = polled?.status ?? 'gone';
                 if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');

@@ -23,7 +23,9 @@ import {
   VibeBoxWorkflowInput,
   workflowIdFor,
 } from '../workflows/definitions';
+import { policies } from '../workflows/policies';
 import { TRANSITIONAL_STATUS } from '../workflows/transitions';
+import { vibeBoxWorkflow } from '../workflows/vibebox';
 import { HttpError, notFound } from './errors';
 import { UpdateRejectedError } from './temporalClient';
 import type { AuthedUser } from './auth';
@@ -44,9 +46,6 @@ const ACTION_MESSAGES: Record<Exclude<VibeBoxAction, 'retry'>, string> = {
   restart: 'VibeBox is restarting',
   delete: 'VibeBox is being deleted',
 };
-
-/** How long an action may wait for the workflow to accept it before the API answers 503. */
-const UPDATE_ACCEPT_DEADLINE_MS = 15_000;
 
 export function newVibeBoxId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -126,7 +125,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
         region: req.region,
       };
       try {
-        await temporal.workflow.start('vibeBoxWorkflow', {
+        await temporal.workflow.start(vibeBoxWorkflow, {
           workflowId: workflowIdFor(id),
           taskQueue,
           args: [input],
@@ -164,7 +163,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
       const handle = temporal.workflow.getHandle(workflowIdFor(id));
       try {
         // Acceptance needs a worker; without one the SDK would wait forever, the caller with it.
-        await temporal.withDeadline(Date.now() + UPDATE_ACCEPT_DEADLINE_MS, () =>
+        await temporal.withDeadline(Date.now() + policies.updates.acceptDeadline, () =>
           handle.startUpdate(actionUpdates[action], { waitForStage: WorkflowUpdateStage.ACCEPTED }),
         );
       } catch (err) {

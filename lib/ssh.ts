@@ -39,9 +39,12 @@ export class SshSession {
     readonly hostKey: string,
   ) {}
 
-  /** Connects, retrying refused/reset connections until `deadlineMs` (a fresh box's sshd takes a moment). */
-  static async open(target: SshTarget, opts: { deadlineMs?: number; onRetry?: (err: Error) => void } = {}): Promise<SshSession> {
-    const deadline = Date.now() + (opts.deadlineMs ?? 60_000);
+  /**
+   * Connects, retrying refused/reset connections until `deadlineMs` (a fresh box's sshd takes a
+   * moment). The deadline is the caller's policy (workflows/policies.ts `configure`).
+   */
+  static async open(target: SshTarget, opts: { deadlineMs: number; onRetry?: (err: Error) => void }): Promise<SshSession> {
+    const deadline = Date.now() + opts.deadlineMs;
     for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
       try {
         const { client, hostKey } = await connect(target);

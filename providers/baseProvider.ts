@@ -42,12 +42,6 @@ export interface CallContext {
   resourceId?: string;
 }
 
-export const DEFAULT_WAIT: Required<Omit<WaitOptions, 'onPoll'>> = {
-  timeoutMs: 10 * 60_000,
-  initialIntervalMs: 500,
-  maxIntervalMs: 5_000,
-};
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Flattens the seed's ProviderConfig into one settings object for the provider's schema. */
@@ -131,8 +125,8 @@ export abstract class BaseProvider<TSchema extends z.ZodObject = z.ZodObject> im
    * maxIntervalMs. DELETED is reached when the resource is gone (NotFound). ERROR while waiting
    * for anything else fails fast instead of waiting out the timeout.
    */
-  async waitForStatus(id: string, target: ResourceStatus, opts: WaitOptions = {}): Promise<ResourceInfo | undefined> {
-    const { timeoutMs, initialIntervalMs, maxIntervalMs } = { ...DEFAULT_WAIT, ...stripUndefined(opts) };
+  async waitForStatus(id: string, target: ResourceStatus, opts: WaitOptions): Promise<ResourceInfo | undefined> {
+    const { timeoutMs, initialIntervalMs, maxIntervalMs } = opts;
     const deadline = Date.now() + timeoutMs;
     let interval = initialIntervalMs;
     let last: ResourceInfo | undefined;
@@ -217,8 +211,4 @@ export abstract class BaseProvider<TSchema extends z.ZodObject = z.ZodObject> im
       }
     }
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -65,11 +65,14 @@ export interface ResourceInfo {
   createdAt: Date;
 }
 
-/** Options for waitForStatus: bounded, backing-off polling. */
+/**
+ * Options for waitForStatus: bounded, backing-off polling. No defaults here: the numbers are
+ * workflow policy (workflows/policies.ts `wait`), passed down by the caller.
+ */
 export interface WaitOptions {
-  timeoutMs?: number;
-  initialIntervalMs?: number;
-  maxIntervalMs?: number;
+  timeoutMs: number;
+  initialIntervalMs: number;
+  maxIntervalMs: number;
   /** Called after every poll; activities use it to heartbeat. Throwing aborts the wait. */
   onPoll?: (info: ResourceInfo | undefined) => void;
 }
@@ -92,6 +95,6 @@ export interface IResourceProvider {
   /** Deleting a resource that is already gone succeeds. */
   deleteResource(id: string, opts?: { force?: boolean }): Promise<void>;
   /** Resolves with the resource once it reaches `status` (DELETED: once it is gone). */
-  waitForStatus(id: string, status: ResourceStatus, opts?: WaitOptions): Promise<ResourceInfo | undefined>;
+  waitForStatus(id: string, status: ResourceStatus, opts: WaitOptions): Promise<ResourceInfo | undefined>;
   healthCheck(): Promise<boolean>;
 }

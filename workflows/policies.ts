@@ -36,8 +36,9 @@ export interface ForcedOperationPolicy {
 
 export const policies = {
   /**
-   * Create: 10 minutes, 3 tries 5 s apart; then ERROR and tell the user. No stock is retried the
-   * same way before failing over (seed 场景1: 重试3次 → 其他区域 → 其他厂商).
+   * Create: 10 minutes for the whole create on one candidate — the create calls, the wait for
+   * RUNNING and the retries between them — 3 tries 5 s apart; then ERROR and tell the user. No
+   * stock is retried the same way before failing over (seed 场景1: 重试3次 → 其他区域 → 其他厂商).
    */
   create: { timeout: 10 * minute, maxAttempts: 3, interval: 5 * second, alsoRetry: ['InsufficientStock'] as readonly FailureKind[] } satisfies OperationPolicy,
   /** Start: 2 minutes, 2 tries 3 s apart; on failure the box stays STOPPED. */
@@ -58,8 +59,11 @@ export const policies = {
   },
   /** Throttled (429 and the clouds' throttling codes): 1-2-4-8 s, at most 5 tries in all. */
   throttling: { initialInterval: 1 * second, backoffCoefficient: 2, maxAttempts: 5 },
-  /** Happy over SSH: long (npm installs), heartbeated, a few tries. */
-  configure: { timeout: 20 * minute, heartbeatTimeout: 2 * minute, maxAttempts: 3, interval: 10 * second },
+  /**
+   * Happy over SSH: long (npm installs), heartbeated, a few tries. `sshConnectDeadline` bounds
+   * the wait for a fresh box's sshd to accept a connection.
+   */
+  configure: { timeout: 20 * minute, heartbeatTimeout: 2 * minute, maxAttempts: 3, interval: 10 * second, sshConnectDeadline: 90 * second },
   /**
    * Failover: which failure kinds move creation to the next candidate. Candidates come ordered
    * from selection — the requested (or preferred) provider's regions first, then the next
@@ -72,8 +76,17 @@ export const policies = {
   createCall: { timeout: 5 * minute },
   /** Bookkeeping activities (Postgres projection, audit): retried until they succeed. */
   bookkeeping: { timeout: 30 * second },
-  /** Poll cadence of waits inside activities. */
-  wait: { initialInterval: 500, maxInterval: 5 * second, heartbeatTimeout: 30 * second },
+  /**
+   * Waits for a provider status, inside one activity: polled from `initialInterval` doubling to
+   * `maxInterval`, heartbeated; the activity may run `activitySlack` past the wait's own
+   * timeout, so the wait's timeout (with its clear message) fires before Temporal's.
+   */
+  wait: { initialInterval: 500, maxInterval: 5 * second, heartbeatTimeout: 30 * second, activitySlack: 30 * second },
+  /**
+   * How long the API waits for a workflow to accept an Update before answering 503: acceptance
+   * needs a worker, and without one the caller would wait forever.
+   */
+  updates: { acceptDeadline: 15 * second },
   /** Continue-as-new before the history gets long (Temporal also suggests it). */
   history: { maxEvents: 5_000 },
 };

@@ -2,6 +2,7 @@
  * The seed's state transition table (状态转换规则) as data. Update validators consult it, so an
  * illegal request is rejected with its reason and never queued.
  */
+import { ResourceStatus } from '../providers/types';
 import type { VibeBoxAction, VibeBoxStatus } from './definitions';
 
 /** Which actions each status allows. Transitional statuses allow none: wait for them to settle. */
@@ -25,6 +26,19 @@ export const TRANSITIONAL_STATUS: Record<VibeBoxAction, VibeBoxStatus> = {
   delete: 'deleting',
   retry: 'provisioning',
 };
+
+/**
+ * What a box is, judged by the provider's status, when an operation on it did not finish (seed
+ * 场景2: query the state, then decide). A status not listed leaves the box `error`.
+ */
+export const STATUS_FROM_PROVIDER: Partial<Record<ResourceStatus, VibeBoxStatus>> = {
+  [ResourceStatus.RUNNING]: 'active',
+  [ResourceStatus.STOPPED]: 'stopped',
+};
+
+export function statusFromProvider(status: ResourceStatus | undefined): VibeBoxStatus {
+  return (status && STATUS_FROM_PROVIDER[status]) ?? 'error';
+}
 
 export class IllegalTransitionError extends Error {
   constructor(

@@ -3,6 +3,7 @@
  * signed client (ECloud) against the wire-faithful emulators, whose instances are real VibeBox
  * containers — so the box is reached over SSH and Happy is configured for real.
  */
+import { policies } from '../../workflows/policies';
 import { SshSession } from '../../lib/ssh';
 import { startLocalClouds, LocalClouds } from '../../providers/emulation/localClouds';
 import { EMULATED_CLOUDS } from '../../providers/emulation/clouds';
@@ -34,7 +35,7 @@ it.each(EMULATED_CLOUDS)('%s: create → active → SSH → stop → start → d
   expect(active).toMatchObject({ status: 'active', providerType: cloud, lastError: null });
   expect(active.resourceId).toBeTruthy();
   expect(active.metadata.tags).toMatchObject({ 'vibebox:emulated': cloud }); // says plainly the cloud was emulated
-  const ssh = await SshSession.open({ host: active.ipAddress, port: active.sshPort, username: active.sshUser, password: sshPassword });
+  const ssh = await SshSession.open({ host: active.ipAddress, port: active.sshPort, username: active.sshUser, password: sshPassword }, { deadlineMs: policies.configure.sshConnectDeadline });
   try {
     expect((await ssh.exec("su - vibe -c 'happy --version </dev/null' | head -n 1")).stdout).toMatch(/happy version: \d+\.\d+/);
   } finally {

@@ -3,6 +3,7 @@
  * sshd → the real Happy install, then stop / start / restart / delete with Docker agreeing at
  * each step. Slow by nature (npm installs inside the box).
  */
+import { policies } from '../../workflows/policies';
 import Docker from 'dockerode';
 import { eq } from 'drizzle-orm';
 import { providerCalls, vibeboxes } from '../../drizzle/schema';
@@ -48,7 +49,7 @@ it('create → active → SSH → stop → start → restart → delete, with Do
   expect((await containerState(resourceId)).Running).toBe(true);
 
   // The box is real: log in with the returned credentials; Happy and Claude Code are there.
-  const ssh = await SshSession.open({ host: active.body.ipAddress, port: active.body.sshPort, username: 'root', password: sshPassword });
+  const ssh = await SshSession.open({ host: active.body.ipAddress, port: active.body.sshPort, username: 'root', password: sshPassword }, { deadlineMs: policies.configure.sshConnectDeadline });
   try {
     // The host key the API shows is the one this box presents (pinned at configure).
     expect(ssh.hostKey).toBe(active.body.sshHostKeyFingerprint);

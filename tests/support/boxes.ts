@@ -6,7 +6,7 @@ import { generatePassword } from '../../lib/passwords';
 import { SecretBox } from '../../lib/secretBox';
 import { newVibeBoxId } from '../../api/vibeboxService';
 import { searchAttributes, stateQuery, VibeBoxState, VibeBoxStatus, VibeBoxWorkflowInput, workflowIdFor } from '../../workflows/definitions';
-import type { vibeBoxWorkflow } from '../../workflows/vibebox';
+import { vibeBoxWorkflow } from '../../workflows/vibebox';
 import { eventually, TestPlatform } from './platform';
 
 export interface StartedBox {
@@ -28,7 +28,7 @@ export async function startBox(p: TestPlatform, input: Partial<VibeBoxWorkflowIn
     status: 'provisioning',
     sshPasswordEnc: new SecretBox(p.config.VIBEBOX_SECRET_KEY).seal(password),
   });
-  const handle = await p.temporal.workflow.start<typeof vibeBoxWorkflow>('vibeBoxWorkflow', {
+  const handle = await p.temporal.workflow.start(vibeBoxWorkflow, {
     workflowId: workflowIdFor(id),
     taskQueue: p.config.TEMPORAL_TASK_QUEUE,
     args: [{ vibeboxId: id, userId, planId: 'basic', spec: { cpu: 1, memory: 1, disk: 10 }, ...input }],

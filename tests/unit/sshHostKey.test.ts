@@ -3,6 +3,7 @@
  * the first key is reported, the same key is accepted again, a different one is refused before
  * any password is sent.
  */
+import { policies } from '../../workflows/policies';
 import net from 'node:net';
 import { Server, utils } from 'ssh2';
 import { fingerprint, HostKeyMismatchError, SshSession } from '../../lib/ssh';
@@ -35,11 +36,11 @@ it('reports the host key, accepts it when expected, and refuses another before s
   const server = await startServer(key.privateKey, (p) => passwords.push(p));
   try {
     const expected = fingerprint(key.publicBlob);
-    const first = await SshSession.open({ host: '127.0.0.1', port: server.port, username: 'u', password: 'right' });
+    const first = await SshSession.open({ host: '127.0.0.1', port: server.port, username: 'u', password: 'right' }, { deadlineMs: policies.configure.sshConnectDeadline });
     expect(first.hostKey).toBe(expected);
     first.close();
 
-    const again = await SshSession.open({ host: '127.0.0.1', port: server.port, username: 'u', password: 'right', expectHostKey: expected });
+    const again = await SshSession.open({ host: '127.0.0.1', port: server.port, username: 'u', password: 'right', expectHostKey: expected }, { deadlineMs: policies.configure.sshConnectDeadline });
     again.close();
     expect(passwords).toEqual(['right', 'right']);
 

@@ -1,5 +1,6 @@
 import { VIBEBOX_ACTIONS, VIBEBOX_STATUSES } from '../../workflows/definitions';
-import { ALLOWED_ACTIONS, assertTransition, canPerform, IllegalTransitionError, TRANSITIONAL_STATUS } from '../../workflows/transitions';
+import { ResourceStatus } from '../../providers/types';
+import { ALLOWED_ACTIONS, assertTransition, canPerform, IllegalTransitionError, statusFromProvider, TRANSITIONAL_STATUS } from '../../workflows/transitions';
 
 describe('transition table (seed: 状态转换规则)', () => {
   it('running boxes may stop, restart or delete; nothing else', () => {
@@ -33,5 +34,14 @@ describe('transition table (seed: 状态转换规则)', () => {
       expect(VIBEBOX_STATUSES).toContain(next);
       expect(ALLOWED_ACTIONS[next]).toEqual([]);
     }
+  });
+});
+
+describe('what a box is when an operation did not finish, from the provider status', () => {
+  it('running is active, stopped is stopped, anything else (or unknown) is error', () => {
+    expect(statusFromProvider(ResourceStatus.RUNNING)).toBe('active');
+    expect(statusFromProvider(ResourceStatus.STOPPED)).toBe('stopped');
+    expect(statusFromProvider(ResourceStatus.STOPPING)).toBe('error');
+    expect(statusFromProvider(undefined)).toBe('error');
   });
 });

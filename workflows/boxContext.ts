@@ -1,0 +1,81 @@
+/**
+ * What the parts of one VibeBox's workflow share: its input, the resolved policies, its state,
+ * the activity proxies, and the one way to change its status. The entity (vibebox.ts) makes one
+ * and hands it to provisioning and the operations, so each part is a plain module, not a closure.
+ */
+import * as wf from '@temporalio/workflow';
+import type { VibeBoxActivities } from '../activities';
+import type { ResourceRef } from '../providers/calls';
+import { PlacedResource, searchAttributes, VibeBoxState, VibeBoxStatus, VibeBoxWorkflowInput } from './definitions';
+import type { Policies } from './policies';
+
+/** Activity proxies, each with the timeouts its kind of work needs. Retries are decided by the workflow. */
+export function activityProxies(P: Policies) {
+  const once = { maximumAttempts: 1 };
+  return {
+    provider: wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: P.providerCall.timeout, retry: once }),
+    create: (timeoutMs: number) =>
+      wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: Math.min(P.createCall.timeout, timeoutMs), retry: once }),
+    waiting: (timeoutMs: number) =>
+      wf.proxyActivities<VibeBoxActivities>({
+        startToCloseTimeout: timeoutMs + P.wait.activitySlack,
+        heartbeatTimeout: P.wait.heartbeatTimeout,
+        retry: once,
+      }),
+    configure: wf.proxyActivities<VibeBoxActivities>({
+      startToCloseTimeout: P.configure.timeout,
+      heartbeatTimeout: P.configure.heartbeatTimeout,
+      retry: once,
+    }),
+    // Bookkeeping is retried by the server until Postgres takes it: the projection must catch up.
+    bookkeeping: wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: P.bookkeeping.timeout }),
+  };
+}
+export type ActivityProxies = ReturnType<typeof activityProxies>;
+
+export class BoxContext {
+  /** Set while a failed delete is being retried: nothing else may start meanwhile. */
+  deleteRetrying = false;
+  readonly acts: ActivityProxies;
+
+  constructor(
+    readonly input: VibeBoxWorkflowInput,
+    readonly P: Policies,
+    readonly box: VibeBoxState,
+  ) {
+    this.acts = activityProxies(P);
+  }
+
+  get vibeboxId(): string {
+    return this.input.vibeboxId;
+  }
+
+  /** A placed resource as activities address it: which box it is audited under, and where it lives. */
+  ref(r: PlacedResource): ResourceRef & { vibeboxId: string } {
+    return { vibeboxId: this.input.vibeboxId, provider: r.provider, region: r.region, resourceId: r.resourceId };
+  }
+
+  /** State changes flow one way: workflow truth → search attributes → Postgres projection. */
+  async setStatus(status: VibeBoxStatus, changes: Partial<VibeBoxState> = {}): Promise<void> {
+    Object.assign(this.box, changes, { status });
+    const where = this.box.resource;
+    wf.upsertSearchAttributes([
+      { key: searchAttributes.status, value: status },
+      ...(where
+        ? [
+            { key: searchAttributes.provider, value: where.provider },
+            { key: searchAttributes.region, value: where.region },
+          ]
+        : []),
+    ]);
+    await this.acts.bookkeeping.recordState({ vibeboxId: this.input.vibeboxId, state: this.box });
+  }
+
+  /** The end of a box: no resource, `deleted` in the Web UI, no row in Postgres. */
+  async markDeleted(): Promise<void> {
+    this.box.resource = undefined;
+    this.box.status = 'deleted';
+    wf.upsertSearchAttributes([{ key: searchAttributes.status, value: 'deleted' }]);
+    await this.acts.bookkeeping.removeVibeBox({ vibeboxId: this.input.vibeboxId });
+  }
+}
