@@ -3,6 +3,7 @@
  * Shuts down gracefully on SIGINT/SIGTERM (the SDK's default signals): running activities finish
  * or heartbeat-time-out, and Temporal hands their work to the next worker.
  */
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { AppConfig, loadConfig } from './lib/config';
@@ -12,6 +13,9 @@ import { createLogger } from './lib/logger';
 import { SecretBox } from './lib/secretBox';
 import { ProviderPool } from './providers/pool';
 import { createProviderFactory } from './providers/registry';
+import { ensureSchedules } from './lib/temporalSchedules';
+import { policies } from './workflows/policies';
+import { fleetSchedules } from './workflows/schedules';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -50,6 +54,13 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
       log,
     }),
   });
+  // The fleet's control loops run on Schedules: declared here, idempotently, at every start.
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies));
+  } finally {
+    await clientConnection.close();
+  }
   const running = worker.run().finally(async () => {
     await connection.close();
     if (!opts.database) await database.close();
