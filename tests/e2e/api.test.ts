@@ -2,7 +2,8 @@
  * The HTTP API's edges — auth, ownership, validation, one error shape, OpenAPI — on the real
  * Postgres and Temporal dev server. No box is provisioned here (see lifecycle.test.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { vibeboxes } from '../../drizzle/schema';
 import { newVibeBoxId } from '../../api/vibeboxService';
@@ -112,14 +113,15 @@ describe('ownership', () => {
 });
 
 describe('the operator CLI', () => {
-  it('creates a user and prints a token the API accepts', () => {
-    const out = execFileSync('npx', ['tsx', 'scripts/cli.ts', 'create-user', `cli-${Date.now()}@test.vibebox`], {
+  it('creates a user and prints a token the API accepts', async () => {
+    // Not execFileSync: a blocked event loop lets the API's keep-alive socket expire under fetch.
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/cli.ts', 'create-user', `cli-${Date.now()}@test.vibebox`], {
       env: { ...process.env },
       encoding: 'utf8',
     });
-    const token = /token: (vbx_\S+)/.exec(out)?.[1];
+    const token = /token: (vbx_\S+)/.exec(stdout)?.[1];
     expect(token).toBeDefined();
-    return p.call(token, 'GET', '/api/vibeboxes').then((res) => expect(res.status).toBe(200));
+    expect((await p.call(token, 'GET', '/api/vibeboxes')).status).toBe(200);
   });
 
   it('refuses a malformed email with a usage message', () => {
