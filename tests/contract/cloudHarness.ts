@@ -4,8 +4,9 @@
  * builds it (factory + the seed's environment variables), and the fault levers through the
  * emulator's control API.
  */
-import { DockerBacking, EmulatorControlClient, EmulatorCredentials } from '../../providers/emulation';
-import { CLOUD_EMULATORS, EmulatedCloudType } from '../../providers/emulation/clouds';
+import { CLOUD_EMULATORS, EmulatedCloudType } from '../../providers/cloudEmulators';
+import { DockerBacking } from '../../providers/docker/emulatorBacking';
+import { EmulatorControlClient, EmulatorCredentials } from '../../providers/emulation';
 import { configFromEnv, envPrefix } from '../../providers/factory';
 import { createProviderFactory } from '../../providers/registry';
 import type { ContractHarness } from './contractSuite';

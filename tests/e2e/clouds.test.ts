@@ -4,8 +4,8 @@
  * containers — so the box is reached over SSH and Happy is configured for real.
  */
 import { SshSession } from '../../lib/ssh';
-import { startLocalClouds, LocalClouds } from '../../providers/emulation/localClouds';
-import { EMULATED_CLOUDS } from '../../providers/emulation/clouds';
+import { EMULATED_CLOUDS } from '../../providers/cloudEmulators';
+import { startLocalClouds, LocalClouds } from '../../providers/localClouds';
 import { eventually, startPlatform, TestPlatform } from '../support/platform';
 
 let clouds: LocalClouds;
