@@ -1,6 +1,7 @@
 /**
  * The cloud-neutral emulation core. A cloud emulator (providers/<cloud>/emulator/) owns only
- * its wire protocol; this core owns everything else, and imports no cloud.
+ * its wire protocol; this core owns everything else, and imports no cloud (the layer rule in
+ * .dependency-cruiser.cjs fails the build if it does).
  *
  * The cloud layer, per request:
  *   1. parse the request and verify the cloud's real signature (its own error on failure);
