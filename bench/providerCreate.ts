@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { EmulatedCloud, NoBacking } from '../providers/emulation';
-import { CLOUD_EMULATORS, EmulatedCloudType } from '../providers/emulation/clouds';
+import { CLOUD_EMULATORS, EmulatedCloudType } from '../providers/cloudEmulators';
 import { configFromEnv } from '../providers/factory';
 import { createProviderFactory } from '../providers/registry';
 import { ResourceStatus } from '../providers/types';

@@ -128,7 +128,7 @@ const CASES: Case[] = [
     scheme: 'ACS3-HMAC-SHA256 (SDK default)',
     // A client hashes the body and signs over its headers; fresh date and nonce are the SDK's job, not timed.
     sign: () => aliyun.signAcs3({ ...acs3Request, payloadHash: aliyun.sha256Hex(aliyunBody) }, AK, SECRET),
-    // What emulatorAuth does: parse the header, hash the body, recompute and compare.
+    // What the Aliyun emulator's auth.ts does: parse the header, hash the body, recompute and compare.
     verify: () => {
       const auth = aliyun.parseAcs3Authorization(acs3Incoming.headers.authorization);
       return !!auth && aliyun.verifyAcs3({ ...acs3Incoming, payloadHash: aliyun.sha256Hex(aliyunBody) }, auth, SECRET);

@@ -13,7 +13,7 @@ import { createLogger } from '../lib/logger';
 import { redactText } from '../lib/redact';
 import { SecretBox } from '../lib/secretBox';
 import { BASE_IMAGE } from '../providers/docker/specMap';
-import { startLocalClouds } from '../providers/emulation/localClouds';
+import { startLocalClouds } from '../providers/localClouds';
 import { startWorker } from '../worker';
 
 const log = createLogger('dev');

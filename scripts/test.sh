@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README): sets up what is missing — Debian packages, npm packages, the
 # Temporal CLI, Postgres, dockerd, the VibeBox base image — then type-checks, lints and runs
-# every test tier against those real services. Extra arguments go to jest (e.g. tests/unit).
+# every test tier against those real services. Between lint and the tests, the layer rules
+# (.dependency-cruiser.cjs): no import upward, no import circle. Extra arguments go to jest
+# (e.g. tests/unit).
 # shellcheck source=lib/prelude.sh
 source "$(dirname "$0")/lib/prelude.sh"
 
@@ -27,5 +29,6 @@ export LOG_LEVEL="${LOG_LEVEL:-warn}"
 
 echo "• type-check"; npx tsc -p .
 echo "• lint"; npx eslint .
+echo "• layers"; npm run --silent depcheck
 echo "• tests"
 npx jest "$@"

@@ -1,13 +1,10 @@
 /**
- * What stands behind an emulated instance. With Docker, a real VibeBox container (so the
- * address and SSH port an adapter reads from the emulated cloud really accept SSH); without,
- * nothing — addresses from the documentation ranges that nobody can reach.
+ * What stands behind an emulated instance. The core knows only this interface and NoBacking
+ * (addresses from the documentation ranges that nobody can reach); a real machine behind each
+ * instance (providers/docker/emulatorBacking.ts: a VibeBox container answering SSH) is plugged
+ * in from above, so the core stays free of any provider.
  */
-import Docker from 'dockerode';
-import { createLogger, Logger } from '../../lib/logger';
-import { BASE_IMAGE } from '../docker/specMap';
-import { DockerBacking } from './dockerBacking';
-import type { EmulatedInstance } from './instances';
+import type { EmulatedInstance } from './model';
 
 export interface BackingResult {
   publicIp: string;
@@ -48,56 +45,4 @@ export class NoBacking implements InstanceBacking {
   async stop(): Promise<void> {}
   async reboot(): Promise<void> {}
   async delete(): Promise<void> {}
-}
-
-export interface DetectBackingOptions {
-  /** Cloud name for container labels and names: 'aliyun' | 'tencent' | 'chinamobile'. */
-  cloud: string;
-  socketPath?: string;
-  image?: string;
-  /** How long to wait for the engine's ping before settling for NoBacking. */
-  pingTimeoutMs?: number;
-  /** Defaults to process.env.VIBEBOX_EMULATOR_BACKING: 'none' | 'docker' | unset (auto). */
-  override?: string;
-  logger?: Logger;
-}
-
-/**
- * DockerBacking when an engine answers and the base image exists, else NoBacking.
- * `VIBEBOX_EMULATOR_BACKING=none` skips Docker; `=docker` insists on it and throws if unusable.
- */
-export async function detectBacking(opts: DetectBackingOptions): Promise<InstanceBacking> {
-  const log = opts.logger ?? createLogger('emulator', { cloud: opts.cloud });
-  const override = (opts.override ?? process.env.VIBEBOX_EMULATOR_BACKING ?? '').trim().toLowerCase();
-  if (override === 'none') return new NoBacking();
-  const image = opts.image ?? BASE_IMAGE;
-  const docker = new Docker({ socketPath: opts.socketPath ?? '/var/run/docker.sock' });
-  const problem = await dockerProblem(docker, image, opts.pingTimeoutMs ?? 1500);
-  if (!problem) {
-    log.info('emulated instances are backed by Docker containers', { image });
-    return new DockerBacking({ docker, cloud: opts.cloud, image, logger: log });
-  }
-  if (override === 'docker') throw new Error(`Docker backing was required (VIBEBOX_EMULATOR_BACKING=docker) but ${problem}`);
-  log.info('emulated instances have no real machine behind them', { reason: problem });
-  return new NoBacking();
-}
-
-async function dockerProblem(docker: Docker, image: string, timeoutMs: number): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('ping timed out')), timeoutMs);
-  });
-  try {
-    await Promise.race([docker.ping(), timeout]);
-  } catch (err) {
-    return `the Docker engine does not answer (${(err as Error).message})`;
-  } finally {
-    clearTimeout(timer);
-  }
-  try {
-    await docker.getImage(image).inspect();
-  } catch {
-    return `image ${image} is not present`;
-  }
-  return undefined;
 }

@@ -13,9 +13,10 @@
  *   POST   /launch-failures      {count}
  *   POST   /reset
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import express, { Express, NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { INSTANCE_STATES, TRANSITIONS, EmulatedCloud } from './instances';
+import type { EmulatedCloud } from './emulatedCloud';
+import { INSTANCE_STATES, TRANSITIONS } from './model';
 
 export const CONTROL_PREFIX = '/_emulator';
 
@@ -37,6 +38,14 @@ export const throttleBody = z
   .partial()
   .strict();
 export const launchFailuresBody = z.object({ count: nonNegInt });
+
+/** An app with the control API mounted at CONTROL_PREFIX; the cloud emulator adds its own routes after. */
+export function createEmulatorApp(cloud: EmulatedCloud): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(CONTROL_PREFIX, createControlRouter(cloud));
+  return app;
+}
 
 export function createControlRouter(cloud: EmulatedCloud): Router {
   const router = express.Router();

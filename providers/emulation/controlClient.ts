@@ -1,7 +1,7 @@
 /** Typed client of the control API (see control.ts), for tests, the local mode and benchmarks. */
 import { CONTROL_PREFIX } from './control';
 import type { FaultSpec, ActiveFault } from './faults';
-import type { Delays, EmulatedInstance, InstanceState, Transition } from './instances';
+import type { Delays, EmulatedInstance, InstanceState, Transition } from './model';
 import type { ThrottleSettings } from './throttle';
 
 /** An instance as the control API returns it (JSON: createdAt is an ISO string). */

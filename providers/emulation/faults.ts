@@ -105,3 +105,29 @@ function decide(f: ActiveFault): FaultDecision {
       return { kind: 'http5xx', status: f.status ?? 500, message, faultId: f.id };
   }
 }
+
+/** How a cloud words the refusals `EmulatedCloud.admit` decides ('error' already carries a neutral EmulatorError). */
+export interface RefusalWording {
+  throttled(retryAfterSeconds: number): Error;
+  serverError(status: number, message: string): Error;
+}
+
+/**
+ * Acts on admit's decision for a cloud layer that answers errors by throwing: throws the
+ * cloud's error for a refusal (the neutral EmulatorError for 'error'), else says whether to
+ * serve the call or to leave it hanging — never answered, as the client's timeout is under test.
+ */
+export function enforceDecision(decision: FaultDecision, wording: RefusalWording): 'serve' | 'hang' {
+  switch (decision.kind) {
+    case 'none':
+      return 'serve';
+    case 'hang':
+      return 'hang';
+    case 'throttle':
+      throw wording.throttled(decision.retryAfterSeconds);
+    case 'http5xx':
+      throw wording.serverError(decision.status, decision.message);
+    case 'error':
+      throw decision.error;
+  }
+}

@@ -1,9 +1,13 @@
 /**
- * What every cloud emulator's `start…Emulator` returns, so the standalone command, the local
- * mode of the run command and the tests treat all three alike.
+ * What every cloud emulator's `start…Emulator` takes and returns, so the standalone command, the
+ * local mode of the run command and the tests treat all three alike — and serveEmulator, the one
+ * way a cloud emulator makes that handle.
  */
-import type { EmulatedCloud } from './instances';
+import type { Express } from 'express';
 import type { InstanceBacking } from './backing';
+import type { EmulatedCloud } from './emulatedCloud';
+import type { Delays } from './model';
+import { EmulatorServer, startEmulatorServer } from './server';
 
 export interface EmulatorCredentials {
   accessKeyId: string;
@@ -16,10 +20,14 @@ export interface EmulatorOptions {
   host?: string;
   /** Keys the emulator accepts; requests signed with anything else get the cloud's auth error. */
   credentials: EmulatorCredentials[];
-  /** Defaults to detectBacking(): Docker-backed instances when an engine and the base image are there. */
-  backing?: InstanceBacking;
+  /**
+   * What stands behind each instance: NoBacking, or a Docker container answering SSH. Required
+   * here so the core needs no provider; providers/cloudEmulators.ts picks one when its caller
+   * does not (detectBacking).
+   */
+  backing: InstanceBacking;
   /** Instance transition delays in ms (defaults are short, for tests and local use). */
-  delays?: Partial<Record<'create' | 'start' | 'stop' | 'reboot' | 'delete', number>>;
+  delays?: Partial<Delays>;
 }
 
 export interface EmulatorHandle {
@@ -33,4 +41,29 @@ export interface EmulatorHandle {
    */
   providerEnv(credentials: EmulatorCredentials): Record<string, string>;
   close(): Promise<void>;
+}
+
+/**
+ * Serves a cloud emulator's app (see createEmulatorApp) and returns its handle. `providerEnv`
+ * gets the running server, for the endpoint. close() stops the server (hung requests too), then
+ * removes every backing the emulator made, so a stopped emulator leaks nothing.
+ */
+export async function serveEmulator(
+  cloud: EmulatedCloud,
+  app: Express,
+  opts: Pick<EmulatorOptions, 'port' | 'host'>,
+  providerEnv: (server: EmulatorServer, credentials: EmulatorCredentials) => Record<string, string>,
+): Promise<EmulatorHandle> {
+  const server = await startEmulatorServer({ app, port: opts.port, host: opts.host });
+  return {
+    url: server.url,
+    port: server.port,
+    cloud,
+    providerEnv: (credentials) => providerEnv(server, credentials),
+    async close() {
+      await server.close();
+      await cloud.reset();
+      cloud.dispose();
+    },
+  };
 }

@@ -1,7 +1,6 @@
-/** HTTP plumbing shared by the cloud emulators: start/stop a server, mint request ids. */
+/** HTTP plumbing shared by the cloud emulators: start a server, and stop it without waiting on hung requests. */
 import http from 'node:http';
 import net from 'node:net';
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 
 export interface EmulatorServerOptions {
@@ -52,26 +51,3 @@ export async function startEmulatorServer(opts: EmulatorServerOptions): Promise<
     },
   };
 }
-
-export type RequestIdStyle = 'uuid-upper' | 'uuid-lower' | 'hex32';
-
-/**
- * A request id in the cloud's usual shape: Aliyun an upper-case UUID, Tencent a lower-case one;
- * 'hex32' for clouds that send bare hex (ECloud's shape is uncertain — pick and document).
- */
-export function mintRequestId(style: RequestIdStyle = 'uuid-upper'): string {
-  switch (style) {
-    case 'uuid-upper':
-      return randomUUID().toUpperCase();
-    case 'uuid-lower':
-      return randomUUID();
-    case 'hex32':
-      return randomBytes(16).toString('hex');
-  }
-}
-
-export const EmulatorRequestIds = {
-  aliyun: () => mintRequestId('uuid-upper'),
-  tencent: () => mintRequestId('uuid-lower'),
-  chinamobile: () => mintRequestId('uuid-lower'),
-};

@@ -4,8 +4,9 @@
  * builds it (factory + the seed's environment variables), and the fault levers through the
  * emulator's control API.
  */
-import { DockerBacking, EmulatorControlClient, EmulatorCredentials } from '../../providers/emulation';
-import { CLOUD_EMULATORS, EmulatedCloudType } from '../../providers/emulation/clouds';
+import { CLOUD_EMULATORS, EmulatedCloudType } from '../../providers/cloudEmulators';
+import { DockerBacking } from '../../providers/docker/emulatorBacking';
+import { EmulatorControlClient, EmulatorCredentials } from '../../providers/emulation';
 import { configFromEnv, envPrefix } from '../../providers/factory';
 import { createProviderFactory } from '../../providers/registry';
 import type { ContractHarness } from './contractSuite';
@@ -26,11 +27,23 @@ export function cloudHarness(cloud: EmulatedCloudType, opts: { throttleRetryAfte
         for (const t of emulator.cloud.catalog.instanceTypes) await control.setStock(region.regionId, zone, t.instanceType, count);
       }
     };
+    // A delete still finishing gives its stock back when it finishes (on Aliyun the instance is
+    // unlisted, so "gone" to the adapter, before that): wait for them so a level set now holds.
+    const settleDeletes = async () => {
+      const deadline = Date.now() + 60_000;
+      while ((await control.listInstances({ states: ['deleting'] })).length > 0) {
+        if (Date.now() > deadline) throw new Error(`${cloud}: deletes still running after 60 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
     return {
       provider: await providerFrom(credentials),
       spec: { cpu: 1, memory: 1, disk: 20 },
       realSsh: emulator.cloud.backing instanceof DockerBacking,
-      exhaustStock: () => setStockEverywhere(0),
+      exhaustStock: async () => {
+        await settleDeletes();
+        await setStockEverywhere(0);
+      },
       restoreStock: () => setStockEverywhere(PLENTY),
       async throttleNextCall() {
         await control.setThrottle({ forced: true, retryAfterSeconds: opts.throttleRetryAfterSeconds ?? 1 });

@@ -4,7 +4,8 @@
  * of the loopback address the emulated cloud reports — what an unmodified adapter dials.
  */
 import Docker from 'dockerode';
-import { EmulatedCloud, detectBacking, sshBanner } from '../../providers/emulation';
+import { detectBacking, sshBanner } from '../../providers/docker/emulatorBacking';
+import { EmulatedCloud } from '../../providers/emulation';
 
 jest.setTimeout(120_000);
 

@@ -5,8 +5,8 @@
  */
 import { policies } from '../../workflows/policies';
 import { SshSession } from '../../lib/ssh';
-import { startLocalClouds, LocalClouds } from '../../providers/emulation/localClouds';
-import { EMULATED_CLOUDS } from '../../providers/emulation/clouds';
+import { EMULATED_CLOUDS } from '../../providers/cloudEmulators';
+import { startLocalClouds, LocalClouds } from '../../providers/localClouds';
 import { eventually, startPlatform, TestPlatform } from '../support/platform';
 
 let clouds: LocalClouds;

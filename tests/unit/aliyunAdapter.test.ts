@@ -17,7 +17,7 @@ import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { AliyunProvider } from '../../providers/aliyun/adapter';
 import { kindOfAliyunCode } from '../../providers/aliyun/errors';
 import { startAliyunEmulator } from '../../providers/aliyun/emulator';
-import { EMULATED_TAG } from '../../providers/aliyun/emulatorActions';
+import { EMULATED_TAG } from '../../providers/aliyun/emulator/actions';
 import { mapAliyunStatus } from '../../providers/aliyun/statusMap';
 import { ProviderCallRecord } from '../../providers/baseProvider';
 import { ProviderError } from '../../providers/errors';

@@ -1,5 +1,5 @@
 import { kindOf, toProviderError } from '../../providers/chinamobile/errors';
-import { renderInstance } from '../../providers/chinamobile/emulator';
+import { renderInstance } from '../../providers/chinamobile/emulator/render';
 import { cheapestFitting, catalogOffers } from '../../providers/chinamobile/specMap';
 import { mapEcloudStatus } from '../../providers/chinamobile/statusMap';
 import { readInstance, unwrapBody, wrapBody } from '../../providers/chinamobile/wire';

@@ -3,13 +3,12 @@
  * instances): force fallbacks on stuck transitions, failover on no stock (next region, then next
  * provider), throttling backoff and Transient retries — each read back from the history.
  */
-import { EmulatedCloud } from '../../providers/emulation';
-import { startLocalClouds, LocalClouds } from '../../providers/emulation/localClouds';
+import { EmulatedCloud, EmulatorHandle } from '../../providers/emulation';
+import { startLocalClouds, LocalClouds } from '../../providers/localClouds';
 import { deleteUpdate, retryUpdate, startUpdate, stopUpdate } from '../../workflows/definitions';
 import { policies } from '../../workflows/policies';
 import { rowOf, scheduledActivities, startBox, timersStarted } from '../support/boxes';
 import { eventually, startPlatform, TestPlatform } from '../support/platform';
-import { EmulatorHandle } from '../../providers/emulation/handle';
 
 let clouds: LocalClouds;
 let aliyun: EmulatorHandle;

@@ -1,29 +1,21 @@
 /**
- * The Tencent wire vocabulary of the emulator: InstanceState names, the API error it throws
- * while serving an action, and how the core's neutral EmulatorError codes read in Tencent's
- * words. Codes marked *assumed* in docs/providers/tencent.md are collected here.
+ * The emulator's side of CVM errors: the API error it throws while serving an action (rendered
+ * by index.ts as `{"Response":{"Error":{Code,Message},RequestId}}`), and how the core's neutral
+ * EmulatorError codes read in Tencent's words. Codes marked *assumed* in
+ * docs/providers/tencent.md are collected here.
  */
+import type { Response } from 'express';
 import { z } from 'zod';
-import { EmulatorError, InstanceState } from '../emulation';
-
-/** Core state → Tencent InstanceState. 'error' only arises from a failed launch or backing. */
-export const TENCENT_STATE_OF: Readonly<Record<InstanceState, string>> = {
-  pending: 'PENDING',
-  running: 'RUNNING',
-  stopping: 'STOPPING',
-  stopped: 'STOPPED',
-  starting: 'STARTING',
-  rebooting: 'REBOOTING',
-  deleting: 'TERMINATING',
-  deleted: 'TERMINATING',
-  error: 'LAUNCH_FAILED',
-};
+import type { EmulatorError, InstanceState } from '../../emulation';
+import { TENCENT_STATE_OF, send } from './render';
 
 /** A Tencent API error, rendered as `{"Response":{"Error":{Code,Message},RequestId}}` with HTTP 200. */
 export class TencentApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** 200 as CVM answers errors; only a played gateway failure (injected 5xx) differs. */
+    readonly httpStatus = 200,
   ) {
     super(message);
     this.name = 'TencentApiError';
@@ -78,4 +70,9 @@ export function fromZodError(err: z.ZodError, body: unknown): TencentApiError {
   const present = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), body);
   if (present === undefined) return new TencentApiError('MissingParameter', `The request is missing a required parameter \`${path}\`.`);
   return new TencentApiError('InvalidParameterValue', `The value of parameter \`${path}\` is invalid: ${issue.message}.`);
+}
+
+/** `{"Response":{"Error":{Code,Message},RequestId}}`, HTTP 200 as CVM answers errors (a played 5xx aside). */
+export function sendError(res: Response, requestId: string, err: TencentApiError): void {
+  send(res, requestId, { Error: { Code: err.code, Message: err.message } }, err.httpStatus);
 }

@@ -4,9 +4,9 @@
  * A cloud with real keys (`<TYPE>_ACCESS_KEY_ID`) is left alone.
  */
 import { randomBytes } from 'node:crypto';
-import { envPrefix } from '../factory';
-import { CLOUD_EMULATORS, EMULATED_CLOUDS } from './clouds';
-import type { EmulatorHandle } from './handle';
+import { CLOUD_EMULATORS, EMULATED_CLOUDS } from './cloudEmulators';
+import type { EmulatorHandle } from './emulation';
+import { envPrefix } from './factory';
 
 export interface LocalClouds {
   /** Environment to merge into the platform's: endpoints and keys of the emulators started. */
@@ -16,6 +16,7 @@ export interface LocalClouds {
   close(): Promise<void>;
 }
 
+/** `env` is the platform's environment: keys, `<TYPE>_ENABLED=false`, VIBEBOX_EMULATOR_BACKING. */
 export async function startLocalClouds(env: Record<string, string | undefined>): Promise<LocalClouds> {
   const handles: EmulatorHandle[] = [];
   const out: LocalClouds = { env: {}, started: [], handles, close: async () => void (await Promise.all(handles.map((h) => h.close()))) };
@@ -24,7 +25,7 @@ export async function startLocalClouds(env: Record<string, string | undefined>):
     if (env[`${p}_ACCESS_KEY_ID`] || env[`${p}_ENABLED`] === 'false') continue;
     // A fresh key per run: the emulator is only reachable on loopback, but keys still are keys.
     const credentials = { accessKeyId: `local-${cloud}`, accessKeySecret: randomBytes(24).toString('base64url') };
-    const handle = await CLOUD_EMULATORS[cloud]({ credentials: [credentials] });
+    const handle = await CLOUD_EMULATORS[cloud]({ credentials: [credentials], backingOverride: env.VIBEBOX_EMULATOR_BACKING });
     handles.push(handle);
     Object.assign(out.env, handle.providerEnv(credentials));
     out.started.push({ cloud, url: handle.url });

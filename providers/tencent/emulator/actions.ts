@@ -1,27 +1,18 @@
 /**
  * The CVM actions the emulator serves: each parses its JSON body (real field names), calls the
  * neutral EmulatedCloud, and answers with Tencent's response fields. RequestId, auth, throttling
- * and faults are the caller's (emulator.ts).
+ * and faults are the caller's (index.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { generatePassword } from '../../lib/passwords';
-import { EmulatedCloud, EmulatedInstance, EmulatorError, ListFilter } from '../emulation';
-import { IMAGES, INSTANCE_TYPES, MAX_SYSTEM_DISK_GIB, MIN_SYSTEM_DISK_GIB, REGIONS, TencentRegion, hourlyCny } from './catalog';
-import { TENCENT_STATE_OF, TencentApiError, fromEmulatorError, fromZodError } from './emulatorWire';
+import { generatePassword } from '../../../lib/passwords';
+import { EmulatedCloud, EmulatedInstance, EmulatorError, ListFilter } from '../../emulation';
+import { IMAGES, INSTANCE_TYPES, MAX_SYSTEM_DISK_GIB, MIN_SYSTEM_DISK_GIB, REGIONS, TencentRegion, hourlyCny } from '../catalog';
+import { TencentApiError, fromEmulatorError, fromZodError } from './errors';
+import { InstanceNotes, TENCENT_STATE_OF, renderInstance } from './render';
 
 /** Marks every emulated instance, so a box's metadata says plainly that its cloud was emulated. */
 export const EMULATED_TAG = { key: 'vibebox:emulated', value: 'tencent' } as const;
-
-/** What the emulator remembers per instance beyond the core's neutral record. */
-export interface InstanceNotes {
-  diskType: string;
-  publicIp: boolean;
-  bandwidthOut: number;
-  uuid: string;
-  latestOperation?: string;
-  latestOperationRequestId?: string;
-}
 
 export interface ActionContext {
   cloud: EmulatedCloud;
@@ -202,46 +193,6 @@ const describeInstances: ActionHandler = (body, ctx) => {
   const page = found.slice(offset, offset + (req.Limit ?? 20));
   return { TotalCount: found.length, InstanceSet: page.map((i) => renderInstance(i, ctx.notes.get(i.id))) };
 };
-
-function renderInstance(i: EmulatedInstance, note: InstanceNotes | undefined): Record<string, unknown> {
-  const image = Object.values(IMAGES).find((img) => img.imageId === i.imageId);
-  const operating = i.transition !== undefined;
-  return {
-    Placement: { Zone: i.zone, ProjectId: 0 },
-    InstanceId: i.id,
-    InstanceType: i.instanceType,
-    CPU: i.cpu,
-    Memory: i.memoryGiB,
-    RestrictState: 'NORMAL',
-    InstanceName: i.name ?? '未命名',
-    InstanceChargeType: 'POSTPAID_BY_HOUR',
-    SystemDisk: { DiskType: note?.diskType ?? 'CLOUD_PREMIUM', DiskId: `disk-${i.id.slice(4)}`, DiskSize: i.diskGiB },
-    DataDisks: null,
-    PrivateIpAddresses: [i.privateIp],
-    PublicIpAddresses: i.publicIp && note?.publicIp !== false ? [i.publicIp] : null,
-    InternetAccessible: { InternetChargeType: 'TRAFFIC_POSTPAID_BY_HOUR', InternetMaxBandwidthOut: note?.bandwidthOut ?? 0, PublicIpAssigned: note?.publicIp ?? false },
-    VirtualPrivateCloud: { VpcId: 'vpc-emulated', SubnetId: 'subnet-emulated', AsVpcGateway: false },
-    ImageId: i.imageId,
-    RenewFlag: null,
-    CreatedTime: i.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    ExpiredTime: null,
-    OsName: image?.osName ?? 'Linux',
-    SecurityGroupIds: [],
-    LoginSettings: { Password: null, KeyIds: null, KeepImageLogin: null },
-    InstanceState: TENCENT_STATE_OF[i.state],
-    Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
-    StopChargingMode: 'NOT_APPLICABLE',
-    Uuid: note?.uuid ?? null,
-    LatestOperation: note?.latestOperation ?? null,
-    LatestOperationState: note?.latestOperation ? (operating ? 'OPERATING' : i.state === 'error' ? 'FAILED' : 'SUCCESS') : null,
-    LatestOperationRequestId: note?.latestOperationRequestId ?? null,
-    IsolatedSource: 'NOTSET',
-    DisableApiTermination: false,
-    // The emulated images (VibeBox containers) log in as root; Tencent's Ubuntu images say `ubuntu`.
-    DefaultLoginUser: 'root',
-    DefaultLoginPort: i.sshPort,
-  };
-}
 
 // ---- catalog actions -------------------------------------------------------------------------
 

@@ -1,30 +1,31 @@
 /**
  * An HTTP emulator of the ECS API (2014-05-26) on the cloud-neutral emulation core: it owns only
- * the wire protocol — RPC dispatch on `x-acs-action`, signature checks (emulatorAuth.ts), ECS's
- * envelopes, field names and error codes (emulatorActions.ts, emulatorErrors.ts). Instances, stock,
- * throttling, faults, the control API and Docker backing come from providers/emulation.
+ * the wire protocol — RPC dispatch on `x-acs-action` (here), signature checks (auth.ts), the
+ * actions (actions.ts), ECS's error codes and envelope (errors.ts) and instance fields
+ * (render.ts). Instances, stock, throttling, faults and the control API come from
+ * providers/emulation; what backs each instance is the caller's choice (opts.backing).
  *
  * The official SDK, unmodified, talks to it with `endpoint: '127.0.0.1:PORT', protocol: 'http'`.
  */
 import express, { Request, Response } from 'express';
+import { createLogger } from '../../../lib/logger';
 import {
-  CONTROL_PREFIX,
   CloudCatalog,
   EmulatedCloud,
-  EmulatorCredentials,
   EmulatorHandle,
   EmulatorOptions,
-  EmulatorRequestIds,
-  createControlRouter,
-  detectBacking,
+  createEmulatorApp,
+  enforceDecision,
   isEmulatorError,
-  startEmulatorServer,
-} from '../emulation';
-import { createLogger } from '../../lib/logger';
-import { ALIYUN_INSTANCE_TYPES, ALIYUN_REGIONS, DEFAULT_REGION, regionEndpoint } from './catalog';
-import { ECS_ACTIONS, HOURS_PER_MONTH, InstanceExtras, newAliyunInstanceId } from './emulatorActions';
-import { IncomingCall, NonceCache, authenticate } from './emulatorAuth';
-import { AliyunApiError, fromEmulatorError, internalError, sendAliyunError, throttled } from './emulatorErrors';
+  lowerAlphanumericId,
+  mintRequestId,
+  serveEmulator,
+} from '../../emulation';
+import { ALIYUN_INSTANCE_TYPES, ALIYUN_REGIONS, DEFAULT_REGION, regionEndpoint } from '../catalog';
+import { ECS_ACTIONS, HOURS_PER_MONTH } from './actions';
+import { IncomingCall, NonceCache, authenticate } from './auth';
+import { AliyunApiError, fromEmulatorError, internalError, sendAliyunError, throttled } from './errors';
+import type { InstanceExtras } from './render';
 
 /** The catalog the emulated cloud sells: the adapter's own data, priced per hour as ECS quotes pay-as-you-go. */
 export const ALIYUN_EMULATOR_CATALOG: CloudCatalog = {
@@ -44,8 +45,8 @@ export async function startAliyunEmulator(opts: EmulatorOptions): Promise<Emulat
     cloud: 'aliyun',
     catalog: ALIYUN_EMULATOR_CATALOG,
     delays: opts.delays,
-    backing: opts.backing ?? (await detectBacking({ cloud: 'aliyun', logger: log })),
-    newInstanceId: newAliyunInstanceId,
+    backing: opts.backing,
+    newInstanceId: () => lowerAlphanumericId('i-', 20), // ECS's shape: `i-` and 20 lower-case alphanumerics
     defaultDiskGiB: 40,
     logger: log,
   });
@@ -53,30 +54,17 @@ export async function startAliyunEmulator(opts: EmulatorOptions): Promise<Emulat
   const nonces = new NonceCache();
   const extras = new Map<string, InstanceExtras>();
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(CONTROL_PREFIX, createControlRouter(cloud));
+  const app = createEmulatorApp(cloud);
   // RPC style: every action is `/`, the action named by a header (V3) or a query parameter (V2).
   app.all('/', express.raw({ type: () => true, limit: '1mb' }), (req: Request, res: Response) => {
-    const requestId = EmulatorRequestIds.aliyun();
+    const requestId = mintRequestId('uuid-upper'); // ECS answers with upper-case UUIDs
     const hostId = req.headers.host ?? regionEndpoint(DEFAULT_REGION);
     try {
       const call = authenticate(incoming(req), secrets, nonces);
       const handler = ECS_ACTIONS[call.action];
       if (!handler) throw new AliyunApiError(404, 'InvalidAction.NotFound', `Specified api "${call.action}" is not found, please check your url and method.`);
-      const decision = cloud.admit(call.action, call.accessKeyId);
-      switch (decision.kind) {
-        case 'hang':
-          return; // never answer: the client's read timeout is what is being tested
-        case 'throttle':
-          throw throttled(decision.retryAfterSeconds);
-        case 'http5xx':
-          throw internalError(decision.status, decision.message);
-        case 'error':
-          throw decision.error;
-        case 'none':
-          break;
-      }
+      // 'hang': never answer, the client's read timeout is what is being tested.
+      if (enforceDecision(cloud.admit(call.action, call.accessKeyId), { throttled, serverError: internalError }) === 'hang') return;
       const body = handler({ cloud, accessKeyId: call.accessKeyId, params: call.params, extras });
       res.status(200).type('application/json;charset=utf-8').send(JSON.stringify({ RequestId: requestId, ...body }));
     } catch (err) {
@@ -84,26 +72,15 @@ export async function startAliyunEmulator(opts: EmulatorOptions): Promise<Emulat
     }
   });
 
-  const server = await startEmulatorServer({ app, port: opts.port, host: opts.host });
   const host = opts.host ?? '127.0.0.1';
-  return {
-    url: server.url,
-    port: server.port,
-    cloud,
-    providerEnv: (credentials: EmulatorCredentials) => ({
-      ALIYUN_ACCESS_KEY_ID: credentials.accessKeyId,
-      ALIYUN_ACCESS_KEY_SECRET: credentials.accessKeySecret,
-      ALIYUN_ENDPOINT: `${host}:${server.port}`,
-      ALIYUN_OPTION_PROTOCOL: 'http',
-      ALIYUN_REGION: DEFAULT_REGION,
-    }),
-    async close() {
-      await server.close();
-      // Removes every backing container this emulator made, so a stopped emulator leaks nothing.
-      await cloud.reset();
-      cloud.dispose();
-    },
-  };
+  return serveEmulator(cloud, app, opts, (server, credentials) => ({
+    ALIYUN_ACCESS_KEY_ID: credentials.accessKeyId,
+    ALIYUN_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+    // The SDK takes a host:port endpoint and the protocol apart.
+    ALIYUN_ENDPOINT: `${host}:${server.port}`,
+    ALIYUN_OPTION_PROTOCOL: 'http',
+    ALIYUN_REGION: DEFAULT_REGION,
+  }));
 }
 
 function incoming(req: Request): IncomingCall {

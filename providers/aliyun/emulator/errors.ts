@@ -4,7 +4,7 @@
  * ECS codes. Codes/statuses marked "assumed" in docs/providers/aliyun.md are our best reading.
  */
 import type { Response } from 'express';
-import { EmulatorError, EmulatorErrorCode } from '../emulation';
+import { EmulatorError, EmulatorErrorCode } from '../../emulation';
 
 export class AliyunApiError extends Error {
   constructor(

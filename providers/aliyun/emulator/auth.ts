@@ -4,7 +4,7 @@
  * AccessKeyId, correctly signed, and not a replay (nonce seen before). V3 (ACS3-HMAC-SHA256,
  * the SDK's default) and legacy V2 (HMAC-SHA1 query signature) are both accepted.
  */
-import { AliyunApiError, missingParameter } from './emulatorErrors';
+import { AliyunApiError, missingParameter } from './errors';
 import {
   Headers,
   parseAcs3Authorization,
@@ -13,7 +13,7 @@ import {
   verifyRpcV2,
   acs3CanonicalRequest,
   acs3StringToSign,
-} from './signature';
+} from '../signature';
 
 export const ECS_API_VERSION = '2014-05-26';
 const MAX_SKEW_MS = 15 * 60_000;

@@ -1,19 +1,19 @@
 /**
- * Emulated instances as real VibeBox containers. An unmodified cloud adapter assumes SSH on
- * port 22 of the instance's public address, so each instance gets its own loopback address
- * (127.77.x.y — Linux routes all of 127.0.0.0/8 to lo) and the container's port 22 is published
- * on <thatIp>:22. Nothing but that address is needed by the adapter: it sees a "cloud" IP that
- * really answers SSH with the password it set.
+ * Emulated instances as real VibeBox containers: the Docker provider's containers lent to the
+ * cloud emulators (the emulation core knows only the InstanceBacking interface). An unmodified
+ * cloud adapter assumes SSH on port 22 of the instance's public address, so each instance gets
+ * its own loopback address (127.77.x.y — Linux routes all of 127.0.0.0/8 to lo) and the
+ * container's port 22 is published on <thatIp>:22. Nothing but that address is needed by the
+ * adapter: it sees a "cloud" IP that really answers SSH with the password it set.
  */
 import net from 'node:net';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
 import { Logger, createLogger } from '../../lib/logger';
-import { LABEL_PROJECT, createBoxContainer, setRootPassword } from '../docker/boxContainer';
-import { BASE_IMAGE, mapSpec } from '../docker/specMap';
-import type { BackingResult, InstanceBacking } from './backing';
-import type { EmulatedInstance } from './instances';
+import { BackingResult, EmulatedInstance, InstanceBacking, NoBacking } from '../emulation';
+import { LABEL_PROJECT, createBoxContainer, setRootPassword } from './boxContainer';
+import { BASE_IMAGE, mapSpec } from './specMap';
 
 export const LABEL_EMULATED = 'vibebox.emulated';
 export const LABEL_EMULATOR_SESSION = 'vibebox.emulatorSession';
@@ -182,4 +182,56 @@ async function ignoreStatus(p: Promise<unknown>, status: number): Promise<void> 
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== status) throw err;
   }
+}
+
+export interface DetectBackingOptions {
+  /** Cloud name for container labels and names: 'aliyun' | 'tencent' | 'chinamobile'. */
+  cloud: string;
+  socketPath?: string;
+  image?: string;
+  /** How long to wait for the engine's ping before settling for NoBacking. */
+  pingTimeoutMs?: number;
+  /** Defaults to process.env.VIBEBOX_EMULATOR_BACKING: 'none' | 'docker' | unset (auto). */
+  override?: string;
+  logger?: Logger;
+}
+
+/**
+ * DockerBacking when an engine answers and the base image exists, else NoBacking.
+ * `VIBEBOX_EMULATOR_BACKING=none` skips Docker; `=docker` insists on it and throws if unusable.
+ */
+export async function detectBacking(opts: DetectBackingOptions): Promise<InstanceBacking> {
+  const log = opts.logger ?? createLogger('emulator', { cloud: opts.cloud });
+  const override = (opts.override ?? process.env.VIBEBOX_EMULATOR_BACKING ?? '').trim().toLowerCase();
+  if (override === 'none') return new NoBacking();
+  const image = opts.image ?? BASE_IMAGE;
+  const docker = new Docker({ socketPath: opts.socketPath ?? '/var/run/docker.sock' });
+  const problem = await dockerProblem(docker, image, opts.pingTimeoutMs ?? 1500);
+  if (!problem) {
+    log.info('emulated instances are backed by Docker containers', { image });
+    return new DockerBacking({ docker, cloud: opts.cloud, image, logger: log });
+  }
+  if (override === 'docker') throw new Error(`Docker backing was required (VIBEBOX_EMULATOR_BACKING=docker) but ${problem}`);
+  log.info('emulated instances have no real machine behind them', { reason: problem });
+  return new NoBacking();
+}
+
+async function dockerProblem(docker: Docker, image: string, timeoutMs: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('ping timed out')), timeoutMs);
+  });
+  try {
+    await Promise.race([docker.ping(), timeout]);
+  } catch (err) {
+    return `the Docker engine does not answer (${(err as Error).message})`;
+  } finally {
+    clearTimeout(timer);
+  }
+  try {
+    await docker.getImage(image).inspect();
+  } catch {
+    return `image ${image} is not present`;
+  }
+  return undefined;
 }

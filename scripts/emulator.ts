@@ -1,15 +1,14 @@
 /**
  * Runs one cloud emulator standalone:
  *
- *   npx tsx providers/emulation/cli.ts <chinamobile|aliyun|tencent> [--port 9000]
+ *   npx tsx scripts/emulator.ts <chinamobile|aliyun|tencent> [--port 9000]
  *       [--access-key-id ID] [--access-key-secret SECRET] [--backing docker|none]
  *
  * Prints the endpoint and the environment that points the platform's adapter at it; the control
  * API is at <url>/_emulator. Ctrl-C stops it and removes any containers it made.
  */
 import { parseArgs } from 'node:util';
-import { NoBacking } from './backing';
-import { CLOUD_EMULATORS, EMULATED_CLOUDS, EmulatedCloudType } from './clouds';
+import { CLOUD_EMULATORS, EMULATED_CLOUDS, EmulatedCloudType } from '../providers/cloudEmulators';
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
   });
   const cloud = positionals[0] as EmulatedCloudType | undefined;
   if (!cloud || !EMULATED_CLOUDS.includes(cloud)) {
-    process.stderr.write(`usage: cli.ts <${EMULATED_CLOUDS.join('|')}> [--port N] [--access-key-id ID] [--access-key-secret S] [--backing docker|none]\n`);
+    process.stderr.write(`usage: scripts/emulator.ts <${EMULATED_CLOUDS.join('|')}> [--port N] [--access-key-id ID] [--access-key-secret S] [--backing docker|none]\n`);
     process.exit(2);
   }
   const credentials = { accessKeyId: values['access-key-id'], accessKeySecret: values['access-key-secret'] };
@@ -32,8 +31,8 @@ async function main(): Promise<void> {
     port: Number(values.port),
     host: values.host,
     credentials: [credentials],
-    // Default: Docker-backed when an engine and the base image are there (detectBacking).
-    backing: values.backing === 'none' ? new NoBacking() : undefined,
+    // Default: Docker-backed when an engine and the base image are there; 'docker' insists, 'none' refuses.
+    backingOverride: values.backing,
   });
   process.stdout.write(`${cloud} emulator on ${emulator.url} (control API: ${emulator.url}/_emulator)\n`);
   for (const [k, v] of Object.entries(emulator.providerEnv(credentials))) process.stdout.write(`export ${k}='${v}'\n`);
