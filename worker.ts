@@ -11,7 +11,7 @@ import { happySettingsFrom } from './lib/happySettings';
 import { createLogger } from './lib/logger';
 import { SecretBox } from './lib/secretBox';
 import { ProviderPool } from './providers/pool';
-import { createProviderFactory } from './providers/registry';
+import { createProviderFactory } from './providers/factory';
 
 export interface WorkerHandle {
   worker: Worker;

@@ -12,8 +12,7 @@ import { generatePassword } from '../lib/passwords';
 import { specForPlan } from '../lib/plans';
 import type { SecretBox } from '../lib/secretBox';
 import { orderCandidates, SelectionError } from '../lib/selection';
-import { isProviderType } from '../providers/factory';
-import type { ProviderType } from '../providers/types';
+import { isProviderType, type ProviderType } from '../providers/types';
 import {
   actionUpdates,
   searchAttributes,

@@ -6,8 +6,8 @@
  */
 import { DockerBacking, EmulatorControlClient, EmulatorCredentials } from '../../providers/emulation';
 import { CLOUD_EMULATORS, EmulatedCloudType } from '../../providers/emulation/clouds';
-import { configFromEnv, envPrefix } from '../../providers/factory';
-import { createProviderFactory } from '../../providers/registry';
+import { createProviderFactory } from '../../providers/factory';
+import { configFromEnv, envPrefix } from '../../providers/settings';
 import type { ContractHarness } from './contractSuite';
 
 /** What an untouched stock level is in the emulation core; restoring sets it back explicitly. */

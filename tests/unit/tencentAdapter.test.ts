@@ -5,7 +5,7 @@
 import { cvm } from 'tencentcloud-sdk-nodejs-cvm';
 import { ProviderCallRecord } from '../../providers/baseProvider';
 import { ProviderError } from '../../providers/errors';
-import { configFromEnv } from '../../providers/factory';
+import { configFromEnv } from '../../providers/settings';
 import { EmulatorControlClient, EmulatorHandle, NoBacking } from '../../providers/emulation';
 import { ResourceStatus } from '../../providers/types';
 import { TencentProvider, clientToken } from '../../providers/tencent/adapter';
