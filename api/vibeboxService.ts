@@ -9,9 +9,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { vibeboxes, VibeBoxRow } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import { generatePassword } from '../lib/passwords';
-import { specForPlan } from '../lib/plans';
 import type { SecretBox } from '../lib/secretBox';
-import { orderCandidates, SelectionError } from '../lib/selection';
 import { isProviderType, type ProviderType } from '../providers/types';
 import {
   actionUpdates,
@@ -22,6 +20,8 @@ import {
   VibeBoxWorkflowInput,
   workflowIdFor,
 } from '../workflows/definitions';
+import { specForPlan } from '../workflows/plans';
+import { orderCandidates, SelectionError } from '../workflows/selection';
 import { TRANSITIONAL_STATUS } from '../workflows/transitions';
 import { HttpError, notFound } from './errors';
 import { UpdateRejectedError } from './temporalClient';
