@@ -2,8 +2,10 @@
  * The layer rules (`npm run depcheck`, run by scripts/test.sh after lint): imports only point
  * downward, and nothing imports in a circle. Layers, top to bottom (DESIGN.md):
  *
- *   api/ · workflows/ · worker.ts · scripts/ · bench/ · tests/
+ *   api/ · worker.ts · scripts/ · bench/ · tests/
+ *   workflows/ (the workflow code: imports activities as types only)
  *   activities/
+ *   workflows/{definitions,plans,selection}.ts (what the API, activities and workflows share)
  *   providers/ (the clouds, then providers/emulation/: the cloud-neutral emulator core)
  *   lib/ (infrastructure: knows no domain)
  *
@@ -17,9 +19,9 @@
  *     > .dependency-cruiser-known-violations.json
  */
 
-/** Builds one "the layer at `from` must not import `to`" rule. */
-function layer(name, comment, from, to) {
-  return { name, comment, severity: 'error', from: { path: from }, to: { path: to } };
+/** Builds one "the layer at `from` must not import `to`" rule; `extra` narrows `to` further. */
+function layer(name, comment, from, to, extra = {}) {
+  return { name, comment, severity: 'error', from: { path: from }, to: { path: to, ...extra } };
 }
 
 module.exports = {
@@ -42,6 +44,39 @@ module.exports = {
       'providers/ knows no Temporal, HTTP API or database: activities call providers, never the reverse.',
       '^providers/',
       '^(activities|workflows|api|drizzle)/',
+    ),
+    layer(
+      'clouds-know-no-other-cloud',
+      'A cloud folder speaks only its own API; what clouds share lives in providers/ itself.',
+      '^providers/(aliyun|tencent|chinamobile|docker)/',
+      '^providers/(aliyun|tencent|chinamobile|docker)/',
+      { pathNot: '^providers/$1/' },
+    ),
+    layer(
+      'activities-hold-no-policy',
+      'Activities may use what workflows share (definitions, plans, selection), never workflow code or policies.',
+      '^activities/',
+      '^workflows/(?!(definitions|plans|selection)\\.ts$)',
+    ),
+    layer(
+      'workflows-import-activities-as-types',
+      'Workflow code runs in the sandbox: it proxies activities by their types and never loads their code.',
+      '^workflows/',
+      '^activities/',
+      { dependencyTypesNot: ['type-only'] },
+    ),
+    layer(
+      'workflows-do-no-io',
+      'Workflow code does no I/O: no HTTP API, no database, no infrastructure code (types are fine).',
+      '^workflows/',
+      '^(api|drizzle|lib)/',
+      { dependencyTypesNot: ['type-only'] },
+    ),
+    layer(
+      'api-calls-no-provider',
+      'The API admits work and starts workflows; it never runs activities or talks to a cloud.',
+      '^api/',
+      '^(activities/|providers/(?!(types|settings|calls)\\.ts$))',
     ),
     layer(
       'lib-knows-no-domain',

@@ -6,13 +6,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { happySettingsFrom } from './activities/happySettings';
 import { AppConfig, loadConfig } from './lib/config';
 import { connectDatabase, Database, migrateDatabase } from './lib/db';
-import { happySettingsFrom } from './lib/happySettings';
 import { createLogger } from './lib/logger';
 import { SecretBox } from './lib/secretBox';
+import { createProviderFactory } from './providers/factory';
 import { ProviderPool } from './providers/pool';
-import { createProviderFactory } from './providers/registry';
 import { ensureSchedules } from './lib/temporalSchedules';
 import { policies } from './workflows/policies';
 import { fleetSchedules } from './workflows/schedules';

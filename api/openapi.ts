@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 document, generated from the zod schemas in api/schemas.ts. */
 import { z } from 'zod';
-import { PLANS } from '../lib/plans';
+import { PLANS } from '../workflows/plans';
 import { ActionResult, CreatedVibeBox, CreateVibeBoxRequest, ErrorBody, VibeBox, VibeBoxList } from './schemas';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });

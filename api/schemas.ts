@@ -3,9 +3,9 @@
  * the OpenAPI document.
  */
 import { z } from 'zod';
-import { PLAN_IDS } from '../lib/plans';
 import { PROVIDER_TYPES } from '../providers/types';
 import { VIBEBOX_STATUSES } from '../workflows/definitions';
+import { PLAN_IDS } from '../workflows/plans';
 
 export const CreateVibeBoxRequest = z
   .object({

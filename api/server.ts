@@ -4,8 +4,7 @@ import { AppConfig, loadConfig } from '../lib/config';
 import { connectDatabase, Database, migrateDatabase } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { SecretBox } from '../lib/secretBox';
-import { ProviderPool } from '../providers/pool';
-import { createProviderFactory } from '../providers/registry';
+import { placementFromEnv } from '../providers/settings';
 import { createApp } from './app';
 import { connectTemporal } from './temporalClient';
 import { createVibeBoxService } from './vibeboxService';
@@ -27,8 +26,8 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     temporal,
     secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    // The pool only for its view of configuration: the API never calls a provider.
-    placement: new ProviderPool(createProviderFactory(), env),
+    // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
+    placement: placementFromEnv(env),
   });
   const server = http.createServer(createApp({ db: database.db, service }));
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));

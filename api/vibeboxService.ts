@@ -9,11 +9,8 @@ import { and, desc, eq } from 'drizzle-orm';
 import { vibeboxes, VibeBoxRow } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import { generatePassword } from '../lib/passwords';
-import { specForPlan } from '../lib/plans';
 import type { SecretBox } from '../lib/secretBox';
-import { orderCandidates, SelectionError } from '../lib/selection';
-import { isProviderType } from '../providers/factory';
-import type { ProviderType } from '../providers/types';
+import { isProviderType, type ProviderType } from '../providers/types';
 import {
   actionUpdates,
   searchAttributes,
@@ -23,7 +20,9 @@ import {
   VibeBoxWorkflowInput,
   workflowIdFor,
 } from '../workflows/definitions';
+import { specForPlan } from '../workflows/plans';
 import { policies } from '../workflows/policies';
+import { orderCandidates, SelectionError } from '../workflows/selection';
 import { TRANSITIONAL_STATUS } from '../workflows/transitions';
 import { vibeBoxWorkflow } from '../workflows/vibebox';
 import { HttpError, notFound } from './errors';

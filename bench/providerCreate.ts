@@ -19,8 +19,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { EmulatedCloud, NoBacking } from '../providers/emulation';
 import { CLOUD_EMULATORS, EmulatedCloudType } from '../providers/cloudEmulators';
-import { configFromEnv } from '../providers/factory';
-import { createProviderFactory } from '../providers/registry';
+import { createProviderFactory } from '../providers/factory';
+import { configFromEnv } from '../providers/settings';
 import { ResourceStatus } from '../providers/types';
 
 const CLOUDS: EmulatedCloudType[] = ['aliyun', 'tencent', 'chinamobile'];

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { createLogger, Logger } from '../lib/logger';
+import type { ProviderAction } from './calls';
 import { redactSettings } from './configSchema';
 import { ProviderError, isProviderError } from './errors';
 import {
@@ -155,6 +156,39 @@ export abstract class BaseProvider<TSchema extends z.ZodObject = z.ZodObject> im
       }
       await sleep(interval);
       interval = Math.min(interval * 2, maxIntervalMs);
+    }
+  }
+
+  /**
+   * "Already in the target state is success" (seed: stop of a stopped box, delete of a gone one),
+   * once for every provider. Runs `call`; when the cloud refuses it as InvalidState, reads the
+   * resource and counts the refusal as success if it already shows one of `target`. A NotFound
+   * answer (or a resource gone by the time we look) is success when `target` includes DELETED,
+   * and otherwise NotFound. With an empty `target` the read only tells a gone resource (NotFound)
+   * from a refused one, for clouds whose refusals do not say which it is.
+   */
+  protected async alreadyThere(action: ProviderAction, id: string, target: readonly ResourceStatus[], call: () => Promise<unknown>): Promise<void> {
+    const done = (status: ResourceStatus, refusal: ProviderError) => {
+      this.log.info('already in the asked-for state', { action, resourceId: id, status, code: refusal.code, providerRequestId: refusal.requestId });
+    };
+    try {
+      await call();
+      return;
+    } catch (err) {
+      if (!isProviderError(err) || (err.kind !== 'InvalidState' && err.kind !== 'NotFound')) throw err;
+      if (err.kind === 'NotFound') {
+        if (!target.includes(ResourceStatus.DELETED)) throw err;
+        return done(ResourceStatus.DELETED, err);
+      }
+      let now: ResourceStatus;
+      try {
+        now = (await this.getResourceInfo(id)).status;
+      } catch (readErr) {
+        if (isProviderError(readErr) && readErr.kind === 'NotFound' && target.includes(ResourceStatus.DELETED)) return done(ResourceStatus.DELETED, err);
+        throw readErr;
+      }
+      if (!target.includes(now)) throw err;
+      return done(now, err);
     }
   }
 

@@ -1,12 +1,21 @@
 /**
- * ProviderFactory (seed: 工厂模式): providers register a constructor under their type; callers
- * create initialized instances from a ProviderConfig, or from the seed's environment variables.
+ * ProviderFactory (seed: 工厂模式 and 自动注册): providers register a constructor under their type;
+ * callers create initialized instances from a ProviderConfig (providers/settings.ts builds one
+ * from the environment). `createProviderFactory` registers every provider the platform ships —
+ * adding a provider is one line there (see docs/providers.md).
+ *
+ * Importing this module loads every adapter and its SDK (≈ 1 s, most of it Aliyun's client). Only
+ * the worker, the contract tests and the bench need that; the API reads placement from
+ * providers/settings.ts and never imports this file.
  */
+import { AliyunProvider } from './aliyun/adapter';
+import { ChinaMobileProvider } from './chinamobile/adapter';
+import { DockerProvider } from './docker/adapter';
 import { ProviderError } from './errors';
-import { IResourceProvider, PROVIDER_TYPES, ProviderConfig, ProviderType } from './types';
+import { TencentProvider } from './tencent/adapter';
+import { IResourceProvider, ProviderConfig, ProviderType } from './types';
 
 export type ProviderConstructor = new () => IResourceProvider;
-type Env = Record<string, string | undefined>;
 
 export class ProviderFactory {
   private readonly constructors = new Map<ProviderType, ProviderConstructor>();
@@ -16,6 +25,7 @@ export class ProviderFactory {
     return this;
   }
 
+  /** Registered types, in registration order (the preference order when ENABLED_PROVIDERS is unset). */
   registered(): ProviderType[] {
     return [...this.constructors.keys()];
   }
@@ -28,58 +38,13 @@ export class ProviderFactory {
     await provider.initialize(config);
     return provider;
   }
-
-  /**
-   * Types enabled by configuration: `ENABLED_PROVIDERS=chinamobile,aliyun` when set, otherwise
-   * every registered type whose `<TYPE>_ENABLED` is not "false". Order is preference order.
-   */
-  enabledTypes(env: Env = process.env): ProviderType[] {
-    const list = env.ENABLED_PROVIDERS?.split(',').map((s) => s.trim()).filter(Boolean);
-    if (list && list.length > 0) {
-      for (const t of list) {
-        if (!this.constructors.has(t as ProviderType)) {
-          throw new ProviderError('InvalidRequest', `ENABLED_PROVIDERS names unknown provider "${t}"`);
-        }
-      }
-      return list as ProviderType[];
-    }
-    return this.registered().filter((t) => env[`${envPrefix(t)}_ENABLED`]?.toLowerCase() !== 'false');
-  }
 }
 
-export function envPrefix(type: ProviderType): string {
-  return type.toUpperCase();
-}
-
-/**
- * The seed's configuration variables for one provider: `<TYPE>_ACCESS_KEY_ID`,
- * `<TYPE>_ACCESS_KEY_SECRET`, `<TYPE>_REGION`, plus `<TYPE>_ENDPOINT` (an override for private
- * endpoints and the emulators) and any `<TYPE>_OPTION_<NAME>` as option `<name>` (camelCased).
- */
-export function configFromEnv(type: ProviderType, env: Env = process.env): ProviderConfig {
-  const p = envPrefix(type);
-  const accessKeyId = env[`${p}_ACCESS_KEY_ID`];
-  const accessKeySecret = env[`${p}_ACCESS_KEY_SECRET`];
-  const options: Record<string, unknown> = {};
-  if (env[`${p}_ENDPOINT`]) options.endpoint = env[`${p}_ENDPOINT`];
-  const optionPrefix = `${p}_OPTION_`;
-  for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith(optionPrefix) && value !== undefined) options[camel(key.slice(optionPrefix.length))] = value;
-  }
-  return {
-    type,
-    ...(accessKeyId || accessKeySecret
-      ? { credentials: { accessKeyId: accessKeyId ?? '', accessKeySecret: accessKeySecret ?? '' } }
-      : {}),
-    ...(env[`${p}_REGION`] ? { region: env[`${p}_REGION`] } : {}),
-    options,
-  };
-}
-
-function camel(upperSnake: string): string {
-  return upperSnake.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-export function isProviderType(value: string): value is ProviderType {
-  return (PROVIDER_TYPES as readonly string[]).includes(value);
+/** In preference order: ENABLED_PROVIDERS unset means "all of these that are not disabled". */
+export function createProviderFactory(): ProviderFactory {
+  return new ProviderFactory()
+    .register('chinamobile', ChinaMobileProvider)
+    .register('aliyun', AliyunProvider)
+    .register('tencent', TencentProvider)
+    .register('docker', DockerProvider);
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { CLOUD_EMULATORS, EMULATED_CLOUDS } from './cloudEmulators';
 import type { EmulatorHandle } from './emulation';
-import { envPrefix } from './factory';
+import { wantsEmulator } from './settings';
 
 export interface LocalClouds {
   /** Environment to merge into the platform's: endpoints and keys of the emulators started. */
@@ -21,8 +21,7 @@ export async function startLocalClouds(env: Record<string, string | undefined>):
   const handles: EmulatorHandle[] = [];
   const out: LocalClouds = { env: {}, started: [], handles, close: async () => void (await Promise.all(handles.map((h) => h.close()))) };
   for (const cloud of EMULATED_CLOUDS) {
-    const p = envPrefix(cloud);
-    if (env[`${p}_ACCESS_KEY_ID`] || env[`${p}_ENABLED`] === 'false') continue;
+    if (!wantsEmulator(cloud, env)) continue;
     // A fresh key per run: the emulator is only reachable on loopback, but keys still are keys.
     const credentials = { accessKeyId: `local-${cloud}`, accessKeySecret: randomBytes(24).toString('base64url') };
     const handle = await CLOUD_EMULATORS[cloud]({ credentials: [credentials], backingOverride: env.VIBEBOX_EMULATOR_BACKING });

@@ -1,40 +1,30 @@
 /**
- * Initialized providers, one per (type, region), created on first use from the seed's
- * environment variables. Every provider's calls are reported to the pool's call observers.
+ * Initialized providers, one per (type, region), created on first use from the environment
+ * (providers/settings.ts). Every provider's calls are reported to the pool's call observers.
  */
 import { BaseProvider, ProviderCallRecord } from './baseProvider';
-import { configFromEnv, envPrefix, ProviderFactory } from './factory';
+import type { ProviderFactory } from './factory';
+import { configFromEnv, Env, placementFromEnv, ProviderPlacement } from './settings';
 import { IResourceProvider, ProviderType } from './types';
 
-type Env = Record<string, string | undefined>;
-
-/** Regions used when configuration names none. */
-const DEFAULT_REGIONS: Record<ProviderType, string> = {
-  docker: 'local',
-  chinamobile: 'CIDC-RP-25',
-  aliyun: 'cn-hangzhou',
-  tencent: 'ap-guangzhou',
-};
-
-export class ProviderPool {
+export class ProviderPool implements ProviderPlacement {
   private readonly instances = new Map<string, Promise<IResourceProvider>>();
   private readonly observers: Array<(r: ProviderCallRecord & { region: string }) => void> = [];
+  private readonly placement: ProviderPlacement;
 
   constructor(
     readonly factory: ProviderFactory,
     private readonly env: Env = process.env,
-  ) {}
-
-  enabledTypes(): ProviderType[] {
-    return this.factory.enabledTypes(this.env);
+  ) {
+    this.placement = placementFromEnv(env, factory.registered());
   }
 
-  /** `<TYPE>_REGIONS` (comma list, preference order), else `<TYPE>_REGION`, else a default. */
+  enabledTypes(): ProviderType[] {
+    return this.placement.enabledTypes();
+  }
+
   regionsOf(type: ProviderType): string[] {
-    const p = envPrefix(type);
-    const list = this.env[`${p}_REGIONS`]?.split(',').map((s) => s.trim()).filter(Boolean);
-    if (list?.length) return list;
-    return [this.env[`${p}_REGION`] || DEFAULT_REGIONS[type]];
+    return this.placement.regionsOf(type);
   }
 
   get(type: ProviderType, region: string): Promise<IResourceProvider> {

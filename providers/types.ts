@@ -6,6 +6,10 @@
 export const PROVIDER_TYPES = ['chinamobile', 'aliyun', 'tencent', 'docker'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
+export function isProviderType(value: string): value is ProviderType {
+  return (PROVIDER_TYPES as readonly string[]).includes(value);
+}
+
 /** Unified lifecycle status (seed: 资源状态). */
 export enum ResourceStatus {
   CREATING = 'CREATING',

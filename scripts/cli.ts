@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../lib/config';
 import { connectDatabase, migrateDatabase } from '../lib/db';
-import { createUserWithToken } from '../lib/users';
+import { createUserWithToken } from '../api/users';
 
 /** The run command's embedded database, when DATABASE_URL is not set (scripts/dev.ts writes it). */
 function localEnv(): Record<string, string> {

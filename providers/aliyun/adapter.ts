@@ -27,7 +27,7 @@ import { ProviderError, isProviderError } from '../errors';
 import { ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
 import { DEFAULT_REGION, catalogType, mapImage, regionEndpoint } from './catalog';
 import { mapAliyunError } from './errors';
-import { ChosenInstanceType, InstanceTypeOffer, cheapestFitting, cheapestFromCatalog } from './instanceTypeSelection';
+import { ChosenInstanceType, InstanceTypeOffer, chooseFromCatalog, chooseInstanceType } from './typeSelection';
 import { mapAliyunStatus } from './statusMap';
 
 export const aliyunConfigSchema = z.object({
@@ -94,7 +94,7 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
     if (!imageId) throw new ProviderError('InvalidRequest', `aliyun: unknown image "${spec.image}"`, { code: 'UnknownImage' });
     const type = spec.instanceType
       ? given(spec.instanceType, spec)
-      : await this.chooseInstanceType(regionId, zoneId, { cpu: spec.cpu, memory: spec.memory });
+      : await this.resolveType(regionId, zoneId, { cpu: spec.cpu, memory: spec.memory });
     const password = spec.password ?? generatePassword();
 
     const request = new RunInstancesRequest({
@@ -146,20 +146,16 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
 
   /** Starting a running (or starting) instance is success: ECS answers IncorrectInstanceStatus, we check. */
   async startResource(id: string): Promise<void> {
-    await this.tolerateState(
-      () => this.call('StartInstance', id, (c) => c.startInstance(new StartInstanceRequest({ instanceId: id }))),
-      id,
-      [ResourceStatus.RUNNING, ResourceStatus.STARTING],
+    await this.alreadyThere('start', id, [ResourceStatus.RUNNING, ResourceStatus.STARTING], () =>
+      this.call('StartInstance', id, (c) => c.startInstance(new StartInstanceRequest({ instanceId: id }))),
     );
   }
 
   /** Stopping a stopped instance is success; so is a graceful stop of one already stopping. */
   async stopResource(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const request = new StopInstanceRequest({ instanceId: id, forceStop: Boolean(opts.force), stoppedMode: this.settings.stoppedMode });
-    await this.tolerateState(
-      () => this.call('StopInstance', id, (c) => c.stopInstance(request)),
-      id,
-      opts.force ? [ResourceStatus.STOPPED] : [ResourceStatus.STOPPED, ResourceStatus.STOPPING],
+    await this.alreadyThere('stop', id, opts.force ? [ResourceStatus.STOPPED] : [ResourceStatus.STOPPED, ResourceStatus.STOPPING], () =>
+      this.call('StopInstance', id, (c) => c.stopInstance(request)),
     );
   }
 
@@ -170,12 +166,9 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
 
   /** Without force ECS deletes only a Stopped instance; force deletes a running one. Gone is success. */
   async deleteResource(id: string, opts: { force?: boolean } = {}): Promise<void> {
-    try {
-      await this.call('DeleteInstance', id, (c) => c.deleteInstance(new DeleteInstanceRequest({ instanceId: id, force: Boolean(opts.force) })));
-    } catch (err) {
-      if (isProviderError(err) && err.kind === 'NotFound') return;
-      throw err;
-    }
+    await this.alreadyThere('delete', id, [ResourceStatus.DELETED], () =>
+      this.call('DeleteInstance', id, (c) => c.deleteInstance(new DeleteInstanceRequest({ instanceId: id, force: Boolean(opts.force) }))),
+    );
   }
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -208,36 +201,22 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
   }
 
   /**
-   * Runs a state change; if ECS refuses it as IncorrectInstanceStatus and the instance is already
-   * where the change would take it, that is the idempotent success the contract asks for.
-   */
-  private async tolerateState(op: () => Promise<unknown>, id: string, alreadyThere: ResourceStatus[]): Promise<void> {
-    try {
-      await op();
-    } catch (err) {
-      if (!(isProviderError(err) && err.kind === 'InvalidState')) throw err;
-      const now = mapAliyunStatus((await this.describe(id)).status);
-      if (!alreadyThere.includes(now)) throw err;
-    }
-  }
-
-  /**
    * Seed 规格映射: ask ECS which types have stock (DescribeAvailableResource) and what they are
    * (DescribeInstanceTypes), then take the cheapest that fits by catalog price. If asking fails,
    * fall back to the catalog alone; if ECS answers that nothing fits or has stock, that is the answer.
    */
-  private async chooseInstanceType(regionId: string, zoneId: string | undefined, need: { cpu: number; memory: number }): Promise<ChosenInstanceType> {
+  private async resolveType(regionId: string, zoneId: string | undefined, need: { cpu: number; memory: number }): Promise<ChosenInstanceType> {
     let offers: { offers: InstanceTypeOffer[]; requestId?: string } | undefined;
     try {
       offers = await this.offeredTypes(regionId, zoneId);
     } catch (err) {
       if (!isProviderError(err)) throw err;
       this.log.warn('instance type query failed; choosing from the catalog', { kind: err.kind, code: err.code, regionId });
-      const fallback = cheapestFromCatalog(need);
+      const fallback = chooseFromCatalog(need);
       if (!fallback) throw new ProviderError('InvalidRequest', `aliyun: no catalog instance type has ${need.cpu} vCPU and ${need.memory} GiB`);
       return fallback;
     }
-    const chosen = cheapestFitting(offers.offers, need, 'cloud');
+    const chosen = chooseInstanceType(offers.offers, need);
     if (!chosen) {
       throw new ProviderError(
         'InsufficientStock',

@@ -1,12 +1,14 @@
 /**
- * Alibaba Cloud error codes → ProviderError kinds, as data. Codes are matched exactly first, then
- * by prefix (ECS adds suffixes such as `IncorrectInstanceStatus.Initializing` or
- * `Throttling.User`), then by HTTP status. The cloud's own code and RequestId stay on the error.
+ * Alibaba Cloud error codes → ProviderError kinds, as data (providers/errorCodeTable.ts). ECS adds
+ * suffixes such as `IncorrectInstanceStatus.Initializing` or `Throttling.User`, hence the `.*`
+ * rows; a code no row knows falls back on the HTTP status. The cloud's own code and RequestId
+ * stay on the error.
  */
 import type { FailureKind } from '../calls';
+import { ErrorCodeRows, errorCodeTable } from '../errorCodeTable';
 import { ProviderError } from '../errors';
 
-export const ALIYUN_ERROR_CODES: Readonly<Record<string, FailureKind>> = {
+export const ALIYUN_ERROR_KINDS: ErrorCodeRows = {
   // No capacity where we asked: the workflow fails over to the next zone/region/provider.
   'OperationDenied.NoStock': 'InsufficientStock',
   'Zone.NotOnSale': 'InsufficientStock',
@@ -15,6 +17,9 @@ export const ALIYUN_ERROR_CODES: Readonly<Record<string, FailureKind>> = {
   'OperationDenied.ZoneNotAllowed': 'InsufficientStock',
   'InvalidInstanceType.NotSupported': 'InsufficientStock',
   'ResourceNotAvailable': 'InsufficientStock',
+  'QuotaExceed.*': 'InsufficientStock',
+  'IncorrectInstanceStatus.*': 'InvalidState',
+  'IncorrectVmStatus.*': 'InvalidState',
   // Only a missing *instance* means the resource is gone; other `*.NotFound` are bad requests.
   'InvalidInstanceId.NotFound': 'NotFound',
   'InvalidInstanceId.MalFormed': 'NotFound',
@@ -27,6 +32,8 @@ export const ALIYUN_ERROR_CODES: Readonly<Record<string, FailureKind>> = {
   'InvalidSecurityToken.Expired': 'AuthFailed',
   'InvalidSecurityToken.Malformed': 'AuthFailed',
   'InvalidSecurityToken.MismatchWithAccessKey': 'AuthFailed',
+  'Forbidden.*': 'AuthFailed',
+  'Throttling.*': 'Throttled',
   // A replayed nonce or a concurrent operation on the instance: a plain retry succeeds.
   'SignatureNonceUsed': 'Transient',
   'OperationConflict': 'Transient',
@@ -36,26 +43,16 @@ export const ALIYUN_ERROR_CODES: Readonly<Record<string, FailureKind>> = {
   'UnknownError': 'Transient',
   'IdempotentParameterMismatch': 'InvalidRequest',
   'DryRunOperation': 'InvalidRequest',
+  'InvalidParameter.*': 'InvalidRequest',
+  'MissingParameter.*': 'InvalidRequest',
 };
 
-/** Matched on whole dot-separated segments; the longest matching prefix wins. */
-export const ALIYUN_ERROR_PREFIXES: ReadonlyArray<readonly [prefix: string, kind: FailureKind]> = [
-  ['IncorrectInstanceStatus', 'InvalidState'],
-  ['IncorrectVmStatus', 'InvalidState'],
-  ['InvalidParameter', 'InvalidRequest'],
-  ['MissingParameter', 'InvalidRequest'],
-  ['QuotaExceed', 'InsufficientStock'],
-  ['Forbidden', 'AuthFailed'],
-  ['Throttling', 'Throttled'],
-];
+const aliyunCodeKind = errorCodeTable(ALIYUN_ERROR_KINDS, { caseSensitive: true });
 
+/** A code the table does not know: a 5xx (or no answer at all) is worth a retry, anything else is a refusal. */
 export function kindOfAliyunCode(code: string | undefined, httpStatus: number | undefined): FailureKind {
-  if (code) {
-    const exact = ALIYUN_ERROR_CODES[code];
-    if (exact) return exact;
-    const prefixed = ALIYUN_ERROR_PREFIXES.filter(([p]) => code === p || code.startsWith(`${p}.`)).sort((a, b) => b[0].length - a[0].length)[0];
-    if (prefixed) return prefixed[1];
-  }
+  const known = aliyunCodeKind(code);
+  if (known) return known;
   if (httpStatus === undefined || httpStatus >= 500) return 'Transient';
   return 'InvalidRequest';
 }

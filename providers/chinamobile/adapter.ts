@@ -20,8 +20,8 @@ import { ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
 import { DEFAULT_REGION, defaultEndpoint, mapImageName } from './catalog';
 import { CallOptions, EcloudClient, EcloudResponse } from './client';
 import { SIGNATURE_METHODS } from './signature';
-import { catalogOffers, cheapestFitting, OfferedSpec } from './specMap';
 import { isGone, mapEcloudStatus } from './statusMap';
+import { chooseFromCatalog, chooseInstanceType, OfferedSpec } from './typeSelection';
 import {
   DESCRIBE_PAGE_SIZE,
   ORDER_ID_FIELD,
@@ -95,7 +95,7 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
       if (existing) return this.toInfo(existing, region, { sshPassword: spec.password, passwordKnown: spec.password !== undefined });
     }
     const zone = spec.zone ?? this.settings.zone;
-    const specsName = spec.instanceType ?? (await this.chooseSpec(spec, region, zone));
+    const specsName = spec.instanceType ?? (await this.resolveType(spec, region, zone));
     const password = spec.password ?? generatePassword();
     const created = await this.cloudCall('createResource', 'CreateInstances', undefined, {
       region,
@@ -127,7 +127,7 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
   }
 
   async startResource(id: string): Promise<void> {
-    await this.batch('startResource', 'BatchStartInstances', id, {}, [ResourceStatus.RUNNING, ResourceStatus.STARTING]);
+    await this.alreadyThere('start', id, [ResourceStatus.RUNNING, ResourceStatus.STARTING], () => this.batch('startResource', 'BatchStartInstances', id));
   }
 
   /**
@@ -136,18 +136,26 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
    * graceful stop is under way). See docs/providers/chinamobile.md.
    */
   async stopResource(id: string, opts: { force?: boolean } = {}): Promise<void> {
-    await this.batch(opts.force ? 'forceStopResource' : 'stopResource', 'BatchStopInstances', id, {}, [ResourceStatus.STOPPED, ResourceStatus.STOPPING]);
+    await this.alreadyThere('stop', id, [ResourceStatus.STOPPED, ResourceStatus.STOPPING], () =>
+      this.batch(opts.force ? 'forceStopResource' : 'stopResource', 'BatchStopInstances', id),
+    );
   }
 
-  /** Reboot of anything but a RUNNING instance is InvalidState. No hard-reboot flag is known: force changes nothing on the wire. */
+  /**
+   * Reboot of anything but a RUNNING instance is InvalidState; of a gone one, NotFound (the
+   * refusal does not say which, so alreadyThere reads the instance). No hard-reboot flag is
+   * known: force changes nothing on the wire.
+   */
   async restartResource(id: string): Promise<void> {
-    await this.batch('restartResource', 'BatchRebootInstances', id, {}, []);
+    await this.alreadyThere('restart', id, [], () => this.batch('restartResource', 'BatchRebootInstances', id));
   }
 
   /** ECloud releases an instance in any state (assumed), so force changes nothing on the wire. Gone is success. */
   async deleteResource(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const extra = { deletePublicNetwork: true, deleteDataVolumes: true, dryRun: false };
-    await this.batch(opts.force ? 'forceDeleteResource' : 'deleteResource', 'DeleteInstances', id, extra, [ResourceStatus.DELETING, ResourceStatus.DELETED], true);
+    await this.alreadyThere('delete', id, [ResourceStatus.DELETING, ResourceStatus.DELETED], () =>
+      this.batch(opts.force ? 'forceDeleteResource' : 'deleteResource', 'DeleteInstances', id, extra),
+    );
   }
 
   // ---- cloud calls ------------------------------------------------------------------------------
@@ -162,30 +170,20 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
   }
 
   /**
-   * Sends a one-instance batch. A refusal (or a state/not-found error) is settled by the
-   * instance's status: one of `doneWhen` means it is already where we wanted it.
+   * Sends a one-instance batch. ECloud answers a refused instance inside a 200 (`result: false`,
+   * a message, no code), so a refusal is InvalidState here; alreadyThere then reads the instance
+   * to tell "already there" and "gone" from a real refusal.
    */
-  private async batch(operation: string, op: OperationName, id: string, extra: Record<string, unknown>, doneWhen: ResourceStatus[], goneIsDone = false): Promise<void> {
+  private async batch(operation: string, op: OperationName, id: string, extra: Record<string, unknown> = {}): Promise<void> {
     const { region, instanceId } = parseResourceId(id, this.settings.region);
-    let refusal: string | undefined;
-    try {
-      const res = await this.cloudCall(operation, op, id, { region, body: wrapBody(op, { instanceIds: [instanceId], ...extra }) });
-      const item = readBatchResult(res.body, instanceId);
-      if (!item || item.result) return;
-      refusal = item.message || 'refused';
-    } catch (err) {
-      if (!(isProviderError(err) && (err.kind === 'InvalidState' || err.kind === 'NotFound'))) throw err;
-      refusal = err.message;
+    const res = await this.cloudCall(operation, op, id, { region, body: wrapBody(op, { instanceIds: [instanceId], ...extra }) });
+    const item = readBatchResult(res.body, instanceId);
+    if (item && !item.result) {
+      throw new ProviderError('InvalidState', `chinamobile ${operation}: ${id} refused (${item.message || 'no reason given'})`, {
+        code: 'BatchRefused',
+        requestId: res.requestId,
+      });
     }
-    let status: ResourceStatus;
-    try {
-      status = mapEcloudStatus(...statusOf(await this.describeOne(operation, id)));
-    } catch (err) {
-      if (goneIsDone && isProviderError(err) && err.kind === 'NotFound') return;
-      throw err;
-    }
-    if (doneWhen.includes(status)) return;
-    throw new ProviderError('InvalidState', `chinamobile ${operation}: ${id} is ${status} (${refusal})`, { code: 'BatchRefused' });
   }
 
   private async describeOne(operation: string, id: string): Promise<WireInstance> {
@@ -243,17 +241,16 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
   }
 
   /** Seed 规格映射: the cheapest spec on offer that fits; the catalog when the query fails. */
-  private async chooseSpec(spec: ResourceSpec, region: string, zone: string | undefined): Promise<string> {
-    let offered: OfferedSpec[];
+  private async resolveType(spec: ResourceSpec, region: string, zone: string | undefined): Promise<string> {
+    let pick: OfferedSpec | undefined;
     try {
       const res = await this.cloudCall('createResource', 'DescribeFlavors', undefined, { region, query: zone ? { zoneId: zone } : {} });
-      offered = listItems(res.body).flatMap((f) => readFlavor(f) ?? []);
+      pick = chooseInstanceType(listItems(res.body).flatMap((f) => readFlavor(f) ?? []), spec);
     } catch (err) {
       if (isProviderError(err) && err.kind === 'AuthFailed') throw err; // the create would fail the same way
       this.log.warn('specs query failed; choosing from the catalog', { region, kind: isProviderError(err) ? err.kind : undefined });
-      offered = catalogOffers();
+      pick = chooseFromCatalog(spec);
     }
-    const pick = cheapestFitting(offered, spec);
     if (!pick) {
       throw new ProviderError('InsufficientStock', `chinamobile: no spec with ≥${spec.cpu} vCPU and ≥${spec.memory} GiB on offer in ${zone ?? region}`, {
         code: 'NoFittingSpec',

@@ -1,15 +1,17 @@
 /**
- * ECloud errors → ProviderError kinds, as data. The cloud's code, request id and HTTP status are
- * kept on the ProviderError for the audit log. Precedence: HTTP 429 → Throttled; a known code;
- * state FORBIDDEN → AuthFailed; HTTP 5xx or state EXCEPTION → Transient; anything else that is
- * not OK → InvalidRequest (a request the cloud understood and refused).
+ * ECloud errors → ProviderError kinds, as data (providers/errorCodeTable.ts). The cloud's code,
+ * request id and HTTP status are kept on the ProviderError for the audit log. Precedence: HTTP
+ * 429 → Throttled; a known code (in any case: the gateway is not consistent about it); state
+ * FORBIDDEN → AuthFailed; HTTP 5xx or state EXCEPTION → Transient; anything else that is not OK →
+ * InvalidRequest (a request the cloud understood and refused).
  */
 import type { FailureKind } from '../calls';
+import { ErrorCodeRows, errorCodeTable } from '../errorCodeTable';
 import { ProviderError } from '../errors';
 import { ECLOUD_ERROR_CODES as C } from './wire';
 
 /** Codes we emit in the emulator plus plausible synonyms, so a real code rarely falls through. */
-export const ERROR_KIND_BY_CODE: Record<string, FailureKind> = {
+export const ECLOUD_ERROR_KINDS: ErrorCodeRows = {
   [C.noStock]: 'InsufficientStock',
   RESOURCE_NOT_ENOUGH: 'InsufficientStock',
   SOLD_OUT: 'InsufficientStock',
@@ -33,6 +35,8 @@ export const ERROR_KIND_BY_CODE: Record<string, FailureKind> = {
   SERVICE_UNAVAILABLE: 'Transient',
 };
 
+const ecloudCodeKind = errorCodeTable(ECLOUD_ERROR_KINDS, { caseSensitive: false });
+
 export interface EcloudFailure {
   httpStatus?: number;
   state?: string;
@@ -45,7 +49,7 @@ export interface EcloudFailure {
 
 export function kindOf(f: Pick<EcloudFailure, 'httpStatus' | 'state' | 'errorCode'>): FailureKind {
   if (f.httpStatus === 429) return 'Throttled';
-  const byCode = f.errorCode ? ERROR_KIND_BY_CODE[f.errorCode.toUpperCase()] : undefined;
+  const byCode = ecloudCodeKind(f.errorCode);
   if (byCode) return byCode;
   if (f.state === 'FORBIDDEN' || f.httpStatus === 401 || f.httpStatus === 403) return 'AuthFailed';
   if ((f.httpStatus ?? 0) >= 500 || f.state === 'EXCEPTION') return 'Transient';

@@ -52,11 +52,7 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
   }
 
   protected async performHealthCheck(): Promise<void> {
-    await this.track('healthCheck', undefined, () =>
-      this.docker.ping().catch((err: unknown) => {
-        throw mapDockerError(err, 'ping');
-      }),
-    );
+    await this.track('healthCheck', undefined, () => engine(this.docker.ping(), 'ping'));
   }
 
   async createResource(spec: ResourceSpec): Promise<ResourceInfo> {
@@ -83,7 +79,7 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
       }
       ctx.resourceId = id;
       // A container found by its token may have been stopped since; a new one is already running.
-      if (existing) await this.docker.getContainer(id).start().catch(ignoreNotModified);
+      if (existing) await this.startContainer(id);
       await setRootPassword(this.docker, id, password);
       const info = await this.inspect(id);
       return { ...info, sshPassword: password };
@@ -95,22 +91,17 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
   }
 
   async startResource(id: string): Promise<void> {
-    await this.track('startResource', id, () =>
-      this.docker.getContainer(id).start().catch((err: unknown) => ignoreNotModified(err, 'start')),
-    );
+    await this.track('startResource', id, () => this.startContainer(id));
   }
 
-  /** Graceful stop waits `stopTimeoutSeconds` and then the engine kills; force kills at once. */
+  /** Graceful stop waits `stopTimeoutSeconds` and then the engine kills; force kills at once. Already stopped is success. */
   async stopResource(id: string, opts: { force?: boolean } = {}): Promise<void> {
-    await this.track(opts.force ? 'forceStopResource' : 'stopResource', id, async () => {
-      const container = this.docker.getContainer(id);
-      const op = opts.force ? container.kill() : container.stop({ t: this.settings.stopTimeoutSeconds });
-      await op.catch((err: unknown) => {
-        // Killing a container that is not running is a 409; it is already stopped, which is success.
-        if ((err as { statusCode?: number }).statusCode === 409 && opts.force) return;
-        return ignoreNotModified(err, 'stop');
-      });
-    });
+    await this.track(opts.force ? 'forceStopResource' : 'stopResource', id, () =>
+      this.alreadyThere('stop', id, [ResourceStatus.STOPPED], () => {
+        const container = this.docker.getContainer(id);
+        return engine(opts.force ? container.kill() : container.stop({ t: this.settings.stopTimeoutSeconds }), 'stop');
+      }),
+    );
   }
 
   async restartResource(id: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -119,28 +110,22 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
       if (info.status !== ResourceStatus.RUNNING) {
         throw new ProviderError('InvalidState', `docker restart: ${id} is ${info.status}, not RUNNING`, { code: 'NotRunning' });
       }
-      await this.docker
-        .getContainer(id)
-        .restart({ t: opts.force ? 0 : this.settings.stopTimeoutSeconds })
-        .catch((err: unknown) => {
-          throw mapDockerError(err, 'restart');
-        });
+      await engine(this.docker.getContainer(id).restart({ t: opts.force ? 0 : this.settings.stopTimeoutSeconds }), 'restart');
     });
   }
 
-  /** Without force the container must be stopped (like the clouds); force removes it running. Gone is success. */
+  /** Without force the container must be stopped (like the clouds); force removes it running. Gone (or going) is success. */
   async deleteResource(id: string, opts: { force?: boolean } = {}): Promise<void> {
-    await this.track(opts.force ? 'forceDeleteResource' : 'deleteResource', id, async () => {
-      await this.docker
-        .getContainer(id)
-        .remove({ force: Boolean(opts.force), v: true })
-        .catch((err: unknown) => {
-          const mapped = mapDockerError(err, 'delete');
-          // "removal already in progress" is a 409 too; either way the container is going.
-          if (mapped.kind === 'NotFound' || /already in progress/.test(mapped.message)) return;
-          throw mapped;
-        });
-    });
+    await this.track(opts.force ? 'forceDeleteResource' : 'deleteResource', id, () =>
+      this.alreadyThere('delete', id, [ResourceStatus.DELETING, ResourceStatus.DELETED], () =>
+        engine(this.docker.getContainer(id).remove({ force: Boolean(opts.force), v: true }), 'delete'),
+      ),
+    );
+  }
+
+  /** Already running (the engine's 304) is success. */
+  private startContainer(id: string): Promise<void> {
+    return this.alreadyThere('start', id, [ResourceStatus.RUNNING, ResourceStatus.STARTING], () => engine(this.docker.getContainer(id).start(), 'start'));
   }
 
   private async checkCapacity(): Promise<void> {
@@ -155,12 +140,7 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
   }
 
   private async inspect(id: string): Promise<ResourceInfo> {
-    const data = await this.docker
-      .getContainer(id)
-      .inspect()
-      .catch((err: unknown) => {
-        throw mapDockerError(err, 'inspect');
-      });
+    const data = await engine(this.docker.getContainer(id).inspect(), 'inspect');
     const binding = sshBinding(data);
     return {
       id: data.Id,
@@ -202,8 +182,11 @@ function parseDiskSize(size: string | undefined): number | undefined {
   return size ? Number.parseInt(size, 10) : undefined;
 }
 
-/** 304 Not Modified: the container was already in the asked state — idempotent success. */
-function ignoreNotModified(err: unknown, action = 'start'): void {
-  if ((err as { statusCode?: number }).statusCode === 304) return;
-  throw mapDockerError(err, action);
+/** An Engine API call with its failure mapped to a ProviderError. */
+async function engine<T>(call: Promise<T>, action: string): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    throw mapDockerError(err, action);
+  }
 }

@@ -148,14 +148,18 @@ interface DockerodeError {
   message?: string;
 }
 
-/** Engine API errors → ProviderError kinds. */
+/**
+ * Engine API errors → ProviderError kinds. 304 (start of a running or stop of a stopped
+ * container) and 409 (kill of a stopped one, removal already under way) are the engine's "wrong
+ * state" answers; the adapter's alreadyThere decides which of them mean success.
+ */
 export function mapDockerError(err: unknown, action: string): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = err as DockerodeError;
   const message = e.json?.message ?? e.message ?? String(err);
   const details = { code: e.statusCode ? `HTTP${e.statusCode}` : e.code, httpStatus: e.statusCode, cause: err };
   if (e.statusCode === 404) return new ProviderError('NotFound', `docker ${action}: ${message}`, details);
-  if (e.statusCode === 409) return new ProviderError('InvalidState', `docker ${action}: ${message}`, details);
+  if (e.statusCode === 304 || e.statusCode === 409) return new ProviderError('InvalidState', `docker ${action}: ${message}`, details);
   if (e.statusCode === 400) return new ProviderError('InvalidRequest', `docker ${action}: ${message}`, details);
   if (e.statusCode === 401 || e.statusCode === 403) return new ProviderError('AuthFailed', `docker ${action}: ${message}`, details);
   return new ProviderError('Transient', `docker ${action}: ${message}`, details);

@@ -22,7 +22,7 @@ import { DEFAULT_IMAGE, DEFAULT_REGION, IMAGES, MAX_SYSTEM_DISK_GIB, MIN_SYSTEM_
 import { cvmHttpProfile } from './endpoint';
 import { toProviderError } from './errors';
 import { mapTencentState } from './statusMap';
-import { TypeChoice, TypeOffer, anyOfferFits, cheapestFromCatalog, cheapestOffer } from './typeSelection';
+import { TypeChoice, TypeOffer, anyOfferFits, chooseFromCatalog, chooseInstanceType } from './typeSelection';
 
 const CvmClient = cvm.v20170312.Client;
 type CvmClient = InstanceType<typeof CvmClient>;
@@ -120,16 +120,16 @@ export class TencentProvider extends BaseProvider<typeof tencentConfigSchema> {
   /** Already running (or on its way) is success. */
   async startResource(id: string): Promise<void> {
     await this.track('startResource', id, (ctx) =>
-      this.tolerate(['UnsupportedOperation.InstanceStateRunning', 'UnsupportedOperation.InstanceStateStarting'], () =>
+      this.alreadyThere('start', id, [ResourceStatus.RUNNING, ResourceStatus.STARTING], () =>
         this.sdk(ctx, 'StartInstances', (c) => c.StartInstances({ InstanceIds: [id] })),
       ),
     );
   }
 
-  /** SOFT_FIRST tries a clean shutdown, then forces; HARD forces at once. Already stopped (or stopping) is success. */
+  /** SOFT_FIRST tries a clean shutdown, then forces; HARD forces at once. Already stopped (or, without force, stopping) is success. */
   async stopResource(id: string, opts: { force?: boolean } = {}): Promise<void> {
     await this.track(opts.force ? 'forceStopResource' : 'stopResource', id, (ctx) =>
-      this.tolerate(['UnsupportedOperation.InstanceStateStopped', ...(opts.force ? [] : ['UnsupportedOperation.InstanceStateStopping'])], () =>
+      this.alreadyThere('stop', id, opts.force ? [ResourceStatus.STOPPED] : [ResourceStatus.STOPPED, ResourceStatus.STOPPING], () =>
         this.sdk(ctx, 'StopInstances', (c) => c.StopInstances({ InstanceIds: [id], StopType: opts.force ? 'HARD' : 'SOFT_FIRST' })),
       ),
     );
@@ -144,11 +144,13 @@ export class TencentProvider extends BaseProvider<typeof tencentConfigSchema> {
 
   /**
    * TerminateInstances releases a pay-as-you-go instance in any state, so `force` needs no
-   * stop first. Already gone is success.
+   * stop first. Already gone (or terminating) is success.
    */
   async deleteResource(id: string, opts: { force?: boolean } = {}): Promise<void> {
     await this.track(opts.force ? 'forceDeleteResource' : 'deleteResource', id, (ctx) =>
-      this.tolerate(['InvalidInstanceId.NotFound'], () => this.sdk(ctx, 'TerminateInstances', (c) => c.TerminateInstances({ InstanceIds: [id] }))),
+      this.alreadyThere('delete', id, [ResourceStatus.DELETING, ResourceStatus.DELETED], () =>
+        this.sdk(ctx, 'TerminateInstances', (c) => c.TerminateInstances({ InstanceIds: [id] })),
+      ),
     );
   }
 
@@ -179,12 +181,12 @@ export class TencentProvider extends BaseProvider<typeof tencentConfigSchema> {
     try {
       ({ offers, requestId } = await this.queryOffers(zone));
     } catch (err) {
-      const fallback = cheapestFromCatalog(need);
+      const fallback = chooseFromCatalog(need);
       this.log.warn('instance type query failed; using the catalog', { kind: isProviderError(err) ? err.kind : undefined, fallback: fallback?.instanceType });
       if (!fallback) throw new ProviderError('InvalidRequest', `tencent: no catalog type has ${need.cpu} CPU / ${need.memory} GiB`);
       return { ...fallback, zone };
     }
-    const best = cheapestOffer(offers, need);
+    const best = chooseInstanceType(offers, need);
     if (best) return best;
     if (anyOfferFits(offers, need)) {
       throw new ProviderError('InsufficientStock', `tencent: every type with ${need.cpu} CPU / ${need.memory} GiB is sold out in ${zone ?? this.settings.region}`, {
@@ -280,19 +282,6 @@ export class TencentProvider extends BaseProvider<typeof tencentConfigSchema> {
   /** A tracked call of its own, for actions the contract does not name (the health probe). */
   private async call<T extends { RequestId?: string }>(action: string, fn: (c: CvmClient) => Promise<T>): Promise<T> {
     return this.track(action, undefined, (ctx) => this.sdk(ctx, action, fn));
-  }
-
-  /** Runs `fn`; the listed cloud codes count as success (the asked-for state already holds). */
-  private async tolerate(codes: string[], fn: () => Promise<unknown>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      if (isProviderError(err) && err.code && codes.includes(err.code)) {
-        this.log.info('already in the asked-for state', { code: err.code, providerRequestId: err.requestId });
-        return;
-      }
-      throw err;
-    }
   }
 }
 

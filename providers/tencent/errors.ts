@@ -1,36 +1,40 @@
 /**
- * Tencent API error codes → ProviderError kinds, as data. The first matching row wins; a
- * pattern ending in `*` matches by prefix. The cloud's code and RequestId ride along on every
- * ProviderError, for the audit log.
+ * Tencent API error codes → ProviderError kinds, as data (providers/errorCodeTable.ts). Tencent
+ * names families by word prefix (`InvalidParameterValue.Range` is an `InvalidParameter…`), hence
+ * the bare `*` rows. The cloud's code and RequestId ride along on every ProviderError, for the
+ * audit log.
  */
 import { redactText } from '../../lib/redact';
 import type { FailureKind } from '../calls';
+import { ErrorCodeRows, errorCodeTable } from '../errorCodeTable';
 import { ProviderError } from '../errors';
 
-export const TENCENT_ERROR_KINDS: ReadonlyArray<readonly [pattern: string, kind: FailureKind]> = [
-  ['ResourceInsufficient.*', 'InsufficientStock'],
-  ['ResourcesSoldOut.*', 'InsufficientStock'],
-  ['ResourceUnavailable.InstanceType', 'InsufficientStock'],
-  ['LimitExceeded.InstanceQuota', 'InsufficientStock'],
-  ['RequestLimitExceeded*', 'Throttled'],
-  ['UnsupportedOperation.InstanceState*', 'InvalidState'],
-  ['OperationDenied.InstanceOperationInProgress', 'InvalidState'],
-  ['MutexOperation.TaskRunning', 'InvalidState'],
-  ['InvalidInstanceId.NotFound', 'NotFound'],
-  ['AuthFailure.*', 'AuthFailed'],
-  ['UnauthorizedOperation*', 'AuthFailed'],
-  ['InvalidParameter*', 'InvalidRequest'], // InvalidParameter, InvalidParameterValue.*, InvalidParameterCombination
-  ['MissingParameter*', 'InvalidRequest'],
-  ['UnknownParameter*', 'InvalidRequest'],
-  ['InvalidInstanceId.Malformed', 'InvalidRequest'],
-  ['InvalidImageId.*', 'InvalidRequest'],
-  ['InvalidZone.*', 'InvalidRequest'],
-  ['InvalidPassword', 'InvalidRequest'],
-  ['InvalidAction', 'InvalidRequest'],
-  ['UnsupportedRegion', 'InvalidRequest'],
-  ['InternalError*', 'Transient'],
-  ['ServiceUnavailable*', 'Transient'],
-];
+export const TENCENT_ERROR_KINDS: ErrorCodeRows = {
+  'ResourceInsufficient.*': 'InsufficientStock',
+  'ResourcesSoldOut.*': 'InsufficientStock',
+  'ResourceUnavailable.InstanceType': 'InsufficientStock',
+  'LimitExceeded.InstanceQuota': 'InsufficientStock',
+  'RequestLimitExceeded*': 'Throttled',
+  'UnsupportedOperation.InstanceState*': 'InvalidState',
+  'OperationDenied.InstanceOperationInProgress': 'InvalidState',
+  'MutexOperation.TaskRunning': 'InvalidState',
+  'InvalidInstanceId.NotFound': 'NotFound',
+  'AuthFailure.*': 'AuthFailed',
+  'UnauthorizedOperation*': 'AuthFailed',
+  'InvalidParameter*': 'InvalidRequest', // InvalidParameter, InvalidParameterValue.*, InvalidParameterCombination
+  'MissingParameter*': 'InvalidRequest',
+  'UnknownParameter*': 'InvalidRequest',
+  'InvalidInstanceId.Malformed': 'InvalidRequest',
+  'InvalidImageId.*': 'InvalidRequest',
+  'InvalidZone.*': 'InvalidRequest',
+  'InvalidPassword': 'InvalidRequest',
+  'InvalidAction': 'InvalidRequest',
+  'UnsupportedRegion': 'InvalidRequest',
+  'InternalError*': 'Transient',
+  'ServiceUnavailable*': 'Transient',
+};
+
+const tencentCodeKind = errorCodeTable(TENCENT_ERROR_KINDS, { caseSensitive: true });
 
 /**
  * A code nobody listed needs a decision, not a blind retry: InvalidRequest surfaces it to the
@@ -39,10 +43,7 @@ export const TENCENT_ERROR_KINDS: ReadonlyArray<readonly [pattern: string, kind:
 const UNKNOWN_CODE_KIND: FailureKind = 'InvalidRequest';
 
 export function kindOfTencentCode(code: string): FailureKind {
-  const row = TENCENT_ERROR_KINDS.find(([pattern]) =>
-    pattern.endsWith('*') ? code.startsWith(pattern.slice(0, -1)) : code === pattern,
-  );
-  return row ? row[1] : UNKNOWN_CODE_KIND;
+  return tencentCodeKind(code) ?? UNKNOWN_CODE_KIND;
 }
 
 /** The fields of the SDK's TencentCloudSDKHttpException we rely on (the class is not exported). */

@@ -3,7 +3,7 @@
  * meets cpu/memory; when the cloud cannot be asked, take the cheapest from the catalog.
  * Pure functions over data, so the rule is tested without a cloud.
  */
-import { cheapestFitting, fits } from '../typeSelection';
+import { SizeNeed as Need, cheapestFitting, fits } from '../typeSelection';
 import { INSTANCE_TYPES, TencentInstanceType, catalogType, hourlyCny } from './catalog';
 
 /** One row of DescribeZoneInstanceConfigInfos' InstanceTypeQuotaSet, reduced to what we use. */
@@ -31,11 +31,6 @@ export interface TypeChoice {
   priceSource?: 'cloud' | 'catalog';
 }
 
-export interface Need {
-  cpu: number;
-  memory: number;
-}
-
 /** On sale with stock: SELL, and not flagged WithoutStock. */
 export function isSellable(o: TypeOffer): boolean {
   return o.status === 'SELL' && o.statusCategory !== 'WithoutStock';
@@ -47,7 +42,7 @@ export function isSellable(o: TypeOffer): boolean {
  * always gives the same choice — which keeps a retried create (same client token) asking for the
  * same thing.
  */
-export function cheapestOffer(offers: readonly TypeOffer[], need: Need): TypeChoice | undefined {
+export function chooseInstanceType(offers: readonly TypeOffer[], need: Need): TypeChoice | undefined {
   const choices = offers.filter(isSellable).map((o): TypeChoice => {
     const listed = catalogType(o.instanceType);
     const cnyPerHour = o.cnyPerHour ?? (listed ? hourlyCny(listed) : undefined);
@@ -63,7 +58,7 @@ export function anyOfferFits(offers: readonly TypeOffer[], need: Need): boolean 
 }
 
 /** The catalog's cheapest fitting type: the fallback when the cloud's answer is unavailable. */
-export function cheapestFromCatalog(need: Need, catalog: readonly TencentInstanceType[] = INSTANCE_TYPES): TypeChoice | undefined {
+export function chooseFromCatalog(need: Need, catalog: readonly TencentInstanceType[] = INSTANCE_TYPES): TypeChoice | undefined {
   const choices = catalog.map(
     (t): TypeChoice => ({ instanceType: t.instanceType, cpu: t.cpu, memoryGiB: t.memoryGiB, cnyPerHour: hourlyCny(t), priceSource: 'catalog' }),
   );

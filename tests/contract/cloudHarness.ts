@@ -7,8 +7,8 @@
 import { CLOUD_EMULATORS, EmulatedCloudType } from '../../providers/cloudEmulators';
 import { DockerBacking } from '../../providers/docker/emulatorBacking';
 import { EmulatorControlClient, EmulatorCredentials } from '../../providers/emulation';
-import { configFromEnv, envPrefix } from '../../providers/factory';
-import { createProviderFactory } from '../../providers/registry';
+import { createProviderFactory } from '../../providers/factory';
+import { configFromEnv, envPrefix } from '../../providers/settings';
 import type { ContractHarness } from './contractSuite';
 
 /** What an untouched stock level is in the emulation core; restoring sets it back explicitly. */

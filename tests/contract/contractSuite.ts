@@ -91,6 +91,7 @@ export function runContractSuite(name: string, setup: () => Promise<ContractHarn
 
       await p.startResource(info.id);
       expect((await p.waitForStatus(info.id, ResourceStatus.RUNNING, WAIT))?.status).toBe(ResourceStatus.RUNNING);
+      await p.startResource(info.id); // already running is success
 
       await p.restartResource(info.id);
       expect((await p.waitForStatus(info.id, ResourceStatus.RUNNING, WAIT))?.status).toBe(ResourceStatus.RUNNING);

@@ -8,7 +8,7 @@ import Docker from 'dockerode';
 import { eq } from 'drizzle-orm';
 import { providerCalls, vibeboxes } from '../../drizzle/schema';
 import { happyScript, parseReport } from '../../activities/happyScript';
-import { happySettingsFrom } from '../../lib/happySettings';
+import { happySettingsFrom } from '../../activities/happySettings';
 import { SshSession } from '../../lib/ssh';
 import { searchAttributes, workflowIdFor } from '../../workflows/definitions';
 import { eventually, startPlatform, TestPlatform } from '../support/platform';

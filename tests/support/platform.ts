@@ -9,7 +9,7 @@ import { connectTemporal } from '../../api/temporalClient';
 import { startApi, ApiHandle } from '../../api/server';
 import { loadConfig, AppConfig } from '../../lib/config';
 import { connectDatabase, Database } from '../../lib/db';
-import { createUserWithToken } from '../../lib/users';
+import { createUserWithToken } from '../../api/users';
 import { startWorker, WorkerHandle } from '../../worker';
 
 export interface TestPlatform {

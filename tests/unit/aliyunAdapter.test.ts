@@ -22,7 +22,7 @@ import { mapAliyunStatus } from '../../providers/aliyun/statusMap';
 import { ProviderCallRecord } from '../../providers/baseProvider';
 import { ProviderError } from '../../providers/errors';
 import { EmulatorControlClient, EmulatorHandle, NoBacking } from '../../providers/emulation';
-import { configFromEnv } from '../../providers/factory';
+import { configFromEnv } from '../../providers/settings';
 import { ResourceSpec, ResourceStatus } from '../../providers/types';
 
 const creds = { accessKeyId: 'LTAI-adapter-test', accessKeySecret: 'adapter-test-secret' };

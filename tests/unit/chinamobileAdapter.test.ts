@@ -3,7 +3,7 @@ import { startChinaMobileEmulator } from '../../providers/chinamobile/emulator';
 import { ProviderCallRecord } from '../../providers/baseProvider';
 import { EmulatorControlClient, EmulatorHandle, NoBacking } from '../../providers/emulation';
 import { ProviderError } from '../../providers/errors';
-import { configFromEnv } from '../../providers/factory';
+import { configFromEnv } from '../../providers/settings';
 import { ResourceSpec, ResourceStatus } from '../../providers/types';
 
 const KEY = { accessKeyId: 'unit-ak', accessKeySecret: 'unit-secret-Zq81x' };

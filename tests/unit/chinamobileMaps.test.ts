@@ -1,6 +1,6 @@
 import { kindOf, toProviderError } from '../../providers/chinamobile/errors';
 import { renderInstance } from '../../providers/chinamobile/emulator/render';
-import { cheapestFitting, catalogOffers } from '../../providers/chinamobile/specMap';
+import { chooseInstanceType, catalogOffers } from '../../providers/chinamobile/typeSelection';
 import { mapEcloudStatus } from '../../providers/chinamobile/statusMap';
 import { readInstance, unwrapBody, wrapBody } from '../../providers/chinamobile/wire';
 import { EmulatedInstance, INSTANCE_STATES, InstanceState } from '../../providers/emulation';
@@ -75,10 +75,10 @@ describe('ECloud error map', () => {
 
 describe('ECloud spec choice and body wrapping', () => {
   it('takes the cheapest fitting catalog spec, and ranks unknown specs after known ones', () => {
-    expect(cheapestFitting(catalogOffers(), { cpu: 1, memory: 1 })?.specsName).toBe('s6.medium.2');
-    expect(cheapestFitting(catalogOffers(), { cpu: 2, memory: 5 })?.specsName).toBe('s6.large.4');
-    expect(cheapestFitting([{ specsName: 'x9.large', cpu: 2, memoryGiB: 4 }, { specsName: 's6.xlarge.2', cpu: 4, memoryGiB: 8 }], { cpu: 2, memory: 4 })?.specsName).toBe('s6.xlarge.2');
-    expect(cheapestFitting(catalogOffers(), { cpu: 16, memory: 64 })).toBeUndefined();
+    expect(chooseInstanceType(catalogOffers(), { cpu: 1, memory: 1 })?.specsName).toBe('s6.medium.2');
+    expect(chooseInstanceType(catalogOffers(), { cpu: 2, memory: 5 })?.specsName).toBe('s6.large.4');
+    expect(chooseInstanceType([{ specsName: 'x9.large', cpu: 2, memoryGiB: 4 }, { specsName: 's6.xlarge.2', cpu: 4, memoryGiB: 8 }], { cpu: 2, memory: 4 })?.specsName).toBe('s6.xlarge.2');
+    expect(chooseInstanceType(catalogOffers(), { cpu: 16, memory: 64 })).toBeUndefined();
   });
 
   it('wraps the batch bodies under their parameter name and unwraps either form', () => {

@@ -1,4 +1,4 @@
-import { orderCandidates, SelectionError } from '../../lib/selection';
+import { orderCandidates, SelectionError } from '../../workflows/selection';
 import type { ProviderType } from '../../providers/types';
 
 const regions: Record<ProviderType, string[]> = {

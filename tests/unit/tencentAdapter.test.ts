@@ -5,7 +5,7 @@
 import { cvm } from 'tencentcloud-sdk-nodejs-cvm';
 import { ProviderCallRecord } from '../../providers/baseProvider';
 import { ProviderError } from '../../providers/errors';
-import { configFromEnv } from '../../providers/factory';
+import { configFromEnv } from '../../providers/settings';
 import { EmulatorControlClient, EmulatorHandle, NoBacking } from '../../providers/emulation';
 import { ResourceStatus } from '../../providers/types';
 import { TencentProvider, clientToken } from '../../providers/tencent/adapter';
@@ -14,7 +14,7 @@ import { cvmHttpProfile } from '../../providers/tencent/endpoint';
 import { kindOfTencentCode, toProviderError } from '../../providers/tencent/errors';
 import { TENCENT_DEFAULT_STOCK, startTencentEmulator } from '../../providers/tencent/emulator';
 import { TENCENT_STATUS, mapTencentState } from '../../providers/tencent/statusMap';
-import { cheapestFromCatalog, cheapestOffer } from '../../providers/tencent/typeSelection';
+import { chooseFromCatalog, chooseInstanceType } from '../../providers/tencent/typeSelection';
 
 const KEY = { accessKeyId: 'AKIDunitTestKey0001', accessKeySecret: 'unit-Test-SecretKey-42' };
 const WAIT = { timeoutMs: 10_000, initialIntervalMs: 20, maxIntervalMs: 50 };
@@ -97,12 +97,12 @@ describe('spec mapping', () => {
   it('prices missing from the answer come from the catalog; sold-out and stockless offers are skipped', () => {
     const offer = (instanceType: string, cpu: number, memoryGiB: number, extra: Record<string, unknown> = {}) => ({ zone: 'z1', instanceType, cpu, memoryGiB, status: 'SELL', statusCategory: 'EnoughStock', ...extra });
     const need = { cpu: 2, memory: 4 };
-    expect(cheapestOffer([offer('S5.MEDIUM4', 2, 4), offer('SA2.MEDIUM4', 2, 4)], need)).toMatchObject({ instanceType: 'SA2.MEDIUM4', priceSource: 'catalog' });
-    expect(cheapestOffer([offer('S5.MEDIUM4', 2, 4, { cnyPerHour: 0.01 }), offer('SA2.MEDIUM4', 2, 4)], need)).toMatchObject({ instanceType: 'S5.MEDIUM4', priceSource: 'cloud' });
-    expect(cheapestOffer([offer('X9.UNLISTED', 2, 4), offer('S6.MEDIUM4', 2, 4)], need)?.instanceType).toBe('S6.MEDIUM4');
-    expect(cheapestOffer([offer('SA2.MEDIUM4', 2, 4, { status: 'SOLD_OUT' }), offer('SA2.MEDIUM4', 2, 4, { statusCategory: 'WithoutStock' }), offer('S5.MEDIUM4', 2, 4)], need)?.instanceType).toBe('S5.MEDIUM4');
-    expect(cheapestOffer([offer('SA2.SMALL2', 1, 2)], need)).toBeUndefined();
-    expect(cheapestFromCatalog({ cpu: 3, memory: 6 })?.instanceType).toBe('SA2.LARGE8');
+    expect(chooseInstanceType([offer('S5.MEDIUM4', 2, 4), offer('SA2.MEDIUM4', 2, 4)], need)).toMatchObject({ instanceType: 'SA2.MEDIUM4', priceSource: 'catalog' });
+    expect(chooseInstanceType([offer('S5.MEDIUM4', 2, 4, { cnyPerHour: 0.01 }), offer('SA2.MEDIUM4', 2, 4)], need)).toMatchObject({ instanceType: 'S5.MEDIUM4', priceSource: 'cloud' });
+    expect(chooseInstanceType([offer('X9.UNLISTED', 2, 4), offer('S6.MEDIUM4', 2, 4)], need)?.instanceType).toBe('S6.MEDIUM4');
+    expect(chooseInstanceType([offer('SA2.MEDIUM4', 2, 4, { status: 'SOLD_OUT' }), offer('SA2.MEDIUM4', 2, 4, { statusCategory: 'WithoutStock' }), offer('S5.MEDIUM4', 2, 4)], need)?.instanceType).toBe('S5.MEDIUM4');
+    expect(chooseInstanceType([offer('SA2.SMALL2', 1, 2)], need)).toBeUndefined();
+    expect(chooseFromCatalog({ cpu: 3, memory: 6 })?.instanceType).toBe('SA2.LARGE8');
   });
 });
 

@@ -3,8 +3,8 @@
  * the requested region first), then its other regions, then the other enabled providers. The
  * workflow walks this list on InsufficientStock: next region, then next provider.
  */
-import type { Candidate } from '../workflows/definitions';
 import type { ProviderType } from '../providers/types';
+import type { Candidate } from './definitions';
 
 export interface SelectionInput {
   enabled: ProviderType[];

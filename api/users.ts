@@ -1,8 +1,8 @@
 /** Users and their API tokens: used by the CLI (scripts/cli.ts) and the tests. */
 import { eq } from 'drizzle-orm';
 import { apiTokens, users } from '../drizzle/schema';
-import type { Db } from './db';
-import { generateToken, hashToken, tokenDisplayPrefix } from './tokens';
+import type { Db } from '../lib/db';
+import { generateToken, hashToken, tokenDisplayPrefix } from '../lib/tokens';
 
 /** Creates the user if the email is new, then issues a token. The token is returned once, never stored. */
 export async function createUserWithToken(db: Db, email: string, tokenName = 'cli'): Promise<{ userId: string; token: string }> {

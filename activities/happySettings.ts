@@ -1,6 +1,6 @@
 /** Happy's install settings from process configuration. */
-import type { HappySettings } from '../activities/happyScript';
-import type { AppConfig } from './config';
+import type { AppConfig } from '../lib/config';
+import type { HappySettings } from './happyScript';
 
 export function happySettingsFrom(config: AppConfig): HappySettings {
   const env: Record<string, string> = {};

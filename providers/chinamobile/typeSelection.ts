@@ -4,7 +4,7 @@
  * prices, so price order comes from the catalog's list prices; a spec the catalog does not know
  * ranks after every known one, by size (the shared rule, providers/typeSelection.ts).
  */
-import { cheapestFitting as sharedCheapestFitting } from '../typeSelection';
+import { SizeNeed as Need, cheapestFitting } from '../typeSelection';
 import { ECLOUD_SPECS, EcloudSpec } from './catalog';
 
 export interface OfferedSpec {
@@ -13,7 +13,8 @@ export interface OfferedSpec {
   memoryGiB: number;
 }
 
-export function cheapestFitting(offered: readonly OfferedSpec[], need: { cpu: number; memory: number }): OfferedSpec | undefined {
+/** The cheapest of the offered specs that fits, by catalog price. */
+export function chooseInstanceType(offered: readonly OfferedSpec[], need: Need): OfferedSpec | undefined {
   const sized = offered.map((spec) => ({
     name: spec.specsName,
     cpu: spec.cpu,
@@ -21,10 +22,15 @@ export function cheapestFitting(offered: readonly OfferedSpec[], need: { cpu: nu
     price: ECLOUD_SPECS.find((c) => c.specsName === spec.specsName)?.priceCnyPerMonth,
     spec,
   }));
-  return sharedCheapestFitting(sized, need)?.spec;
+  return cheapestFitting(sized, need)?.spec;
 }
 
-/** The catalog as offers, for when the specs query fails. */
+/** The fallback when the specs query fails: the catalog's own specs. */
+export function chooseFromCatalog(need: Need): OfferedSpec | undefined {
+  return chooseInstanceType(catalogOffers(), need);
+}
+
+/** The catalog as offers. */
 export function catalogOffers(specs: EcloudSpec[] = ECLOUD_SPECS): OfferedSpec[] {
   return specs.map(({ specsName, cpu, memoryGiB }) => ({ specsName, cpu, memoryGiB }));
 }
