@@ -23,9 +23,9 @@ export interface ProviderActivityDeps {
 /** A resource, and the VibeBox its calls are audited under. */
 export type BoxResourceRef = ResourceRef & { vibeboxId: string };
 
-function placed(ref: Pick<ResourceRef, 'provider' | 'region'>, info: ResourceInfo): PlacedResource {
+function placed(ref: Pick<ResourceRef, 'providerType' | 'region'>, info: ResourceInfo): PlacedResource {
   return {
-    provider: ref.provider,
+    providerType: ref.providerType,
     region: ref.region,
     resourceId: info.id,
     ipAddress: info.ipAddress,
@@ -44,7 +44,7 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
         return orderCandidates({
           enabled: providers.enabledTypes(),
           regionsOf: (t) => providers.regionsOf(t),
-          requestedType: input.providerType,
+          providerType: input.providerType,
           requestedRegion: input.region,
         });
       } catch (err) {
@@ -64,6 +64,8 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
     candidate: Candidate;
     spec: ResourceSpecInput;
     clientToken: string;
+    /** The call's budget (the workflow's create policy); the provider stops waiting by then. */
+    timeoutMs: number;
   }): Promise<PlacedResource> {
     return asActivity(() =>
       forVibeBox(input.vibeboxId, async () => {
@@ -71,17 +73,15 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
           .select({ sealed: vibeboxes.sshPasswordEnc })
           .from(vibeboxes)
           .where(eq(vibeboxes.id, input.vibeboxId));
-        const provider = await providers.get(input.candidate.provider, input.candidate.region);
+        const provider = await providers.get(input.candidate.providerType, input.candidate.region);
         const info = await provider.createResource({
           ...input.spec,
           region: input.candidate.region,
-          zone: input.candidate.zone,
-          instanceType: input.candidate.instanceType,
           clientToken: input.clientToken,
           name: `vibebox-${input.vibeboxId}`,
           password: row?.sealed ? secrets.open(row.sealed) : undefined,
           tags: { project: 'vibebox', vibeboxId: input.vibeboxId, userId: input.userId },
-        });
+        }, { timeoutMs: input.timeoutMs });
         // A new machine has a new host key: forget the one recorded for an earlier machine.
         await db
           .update(vibeboxes)
@@ -99,7 +99,7 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
     return asActivity(() =>
       forVibeBox(input.vibeboxId, async () => {
         const ctx = Context.current();
-        const provider = await providers.get(input.provider, input.region);
+        const provider = await providers.get(input.providerType, input.region);
         let last = 'unknown';
         const info = await heartbeating(
           () => ({ status: last }),
@@ -123,7 +123,7 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
   async describeResource(input: BoxResourceRef): Promise<PlacedResource | null> {
     return asActivity(() =>
       forVibeBox(input.vibeboxId, async () => {
-        const provider = await providers.get(input.provider, input.region);
+        const provider = await providers.get(input.providerType, input.region);
         try {
           return placed(input, await provider.getResourceInfo(input.resourceId));
         } catch (err) {
@@ -138,7 +138,7 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
   async providerAction(input: BoxResourceRef & { action: ProviderAction; force?: boolean }): Promise<void> {
     return asActivity(() =>
       forVibeBox(input.vibeboxId, async () => {
-        const provider = await providers.get(input.provider, input.region);
+        const provider = await providers.get(input.providerType, input.region);
         const opts = { force: input.force };
         switch (input.action) {
           case 'start':

@@ -14,7 +14,7 @@ export const createStateActivities = ({ db }: { db: Db }) => ({
       .update(vibeboxes)
       .set({
         status,
-        provider: resource?.provider ?? null,
+        providerType: resource?.providerType ?? null,
         region: resource?.region ?? null,
         resourceId: resource?.resourceId ?? null,
         ipAddress: resource?.ipAddress ?? null,

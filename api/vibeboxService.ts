@@ -56,7 +56,7 @@ export function toApi(row: VibeBoxRow): VibeBox {
     id: row.id,
     status: row.status as VibeBoxStatus,
     planId: row.planId,
-    providerType: row.provider ?? row.requestedProvider,
+    providerType: row.providerType ?? row.requestedProviderType,
     region: row.region ?? row.requestedRegion,
     resourceId: row.resourceId,
     ipAddress: row.ipAddress,
@@ -76,7 +76,7 @@ function checkPlacement(placement: VibeBoxServiceDeps['placement'], req: CreateV
     orderCandidates({
       enabled: placement.enabledTypes(),
       regionsOf: (t) => placement.regionsOf(t),
-      requestedType: req.providerType,
+      providerType: req.providerType,
       requestedRegion: req.region,
     });
   } catch (err) {
@@ -109,7 +109,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
           id,
           userId: user.id,
           planId: req.planId,
-          requestedProvider: req.providerType ?? null,
+          requestedProviderType: req.providerType ?? null,
           requestedRegion: req.region ?? null,
           status: 'provisioning',
           sshPasswordEnc: secrets.seal(password),

@@ -39,10 +39,10 @@ export const vibeboxes = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     planId: text('plan_id').notNull(),
     /** What the user asked for (null: automatic selection). */
-    requestedProvider: text('requested_provider'),
+    requestedProviderType: text('requested_provider_type'),
     requestedRegion: text('requested_region'),
     /** Where the box actually landed, once a candidate was chosen. */
-    provider: text('provider'),
+    providerType: text('provider_type'),
     region: text('region'),
     resourceId: text('resource_id'),
     status: text('status').notNull(),

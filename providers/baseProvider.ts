@@ -11,6 +11,7 @@ import type { ProviderAction } from './calls';
 import { redactSettings } from './configSchema';
 import { ProviderError, isProviderError } from './errors';
 import {
+  CreateOptions,
   IResourceProvider,
   ProviderConfig,
   ProviderType,
@@ -93,7 +94,7 @@ export abstract class BaseProvider<TSchema extends z.ZodObject = z.ZodObject> im
 
   /** Seed step: build the cloud client from validated settings. */
   protected abstract setupClient(settings: z.infer<TSchema>): Promise<void>;
-  abstract createResource(spec: ResourceSpec): Promise<ResourceInfo>;
+  abstract createResource(spec: ResourceSpec, opts?: CreateOptions): Promise<ResourceInfo>;
   abstract getResourceInfo(id: string): Promise<ResourceInfo>;
   abstract startResource(id: string): Promise<void>;
   abstract stopResource(id: string, opts?: { force?: boolean }): Promise<void>;

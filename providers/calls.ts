@@ -36,7 +36,7 @@ export type ProviderAction = 'start' | 'stop' | 'restart' | 'delete';
 
 /** Which resource a call is about: the provider and region that made it, and the cloud's id. */
 export interface ResourceRef {
-  provider: ProviderType;
+  providerType: ProviderType;
   region: string;
   resourceId: string;
 }

@@ -69,6 +69,15 @@ export interface ResourceInfo {
   createdAt: Date;
 }
 
+/** How a caller bounds one createResource call. */
+export interface CreateOptions {
+  /**
+   * How long the whole call may take. Adapters whose create waits inside the call (ECloud turns an
+   * order into an instance) stop waiting by then; the caller's retry finds what was made.
+   */
+  timeoutMs?: number;
+}
+
 /**
  * Options for waitForStatus: bounded, backing-off polling. No defaults here: the numbers are
  * workflow policy (workflows/policies.ts `wait`), passed down by the caller.
@@ -90,7 +99,7 @@ export interface IResourceProvider {
   readonly type: ProviderType;
   readonly name: string;
   initialize(config: ProviderConfig): Promise<void>;
-  createResource(spec: ResourceSpec): Promise<ResourceInfo>;
+  createResource(spec: ResourceSpec, opts?: CreateOptions): Promise<ResourceInfo>;
   /** Throws ProviderError NotFound when the resource does not exist (or is gone). */
   getResourceInfo(id: string): Promise<ResourceInfo>;
   startResource(id: string): Promise<void>;

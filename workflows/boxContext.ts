@@ -14,8 +14,9 @@ export function activityProxies(P: Policies) {
   const once = { maximumAttempts: 1 };
   return {
     provider: wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: P.providerCall.timeout, retry: once }),
+    /** A create call given `timeoutMs` in all; the activity tells the provider the same bound. */
     create: (timeoutMs: number) =>
-      wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: Math.min(P.createCall.timeout, timeoutMs), retry: once }),
+      wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: timeoutMs + P.wait.activitySlack, retry: once }),
     waiting: (timeoutMs: number) =>
       wf.proxyActivities<VibeBoxActivities>({
         startToCloseTimeout: timeoutMs + P.wait.activitySlack,
@@ -52,7 +53,7 @@ export class BoxContext {
 
   /** A placed resource as activities address it: which box it is audited under, and where it lives. */
   ref(r: PlacedResource): ResourceRef & { vibeboxId: string } {
-    return { vibeboxId: this.input.vibeboxId, provider: r.provider, region: r.region, resourceId: r.resourceId };
+    return { vibeboxId: this.input.vibeboxId, providerType: r.providerType, region: r.region, resourceId: r.resourceId };
   }
 
   /** State changes flow one way: workflow truth → search attributes → Postgres projection. */
@@ -63,7 +64,7 @@ export class BoxContext {
       { key: searchAttributes.status, value: status },
       ...(where
         ? [
-            { key: searchAttributes.provider, value: where.provider },
+            { key: searchAttributes.provider, value: where.providerType },
             { key: searchAttributes.region, value: where.region },
           ]
         : []),

@@ -35,17 +35,18 @@ export interface ResourceSpecInput {
   image?: string;
 }
 
-/** One place a VibeBox could be created, in preference order (selection → failover). */
+/**
+ * One place a VibeBox could be created, in preference order (selection → failover). The zone and
+ * instance type inside the region are the provider's choice at create time.
+ */
 export interface Candidate {
-  provider: ProviderType;
+  providerType: ProviderType;
   region: string;
-  zone?: string;
-  instanceType?: string;
 }
 
 /** Where the box lives once created. Never holds the password. */
 export interface PlacedResource {
-  provider: ProviderType;
+  providerType: ProviderType;
   region: string;
   resourceId: string;
   ipAddress?: string;

@@ -68,15 +68,18 @@ function createOn(ctx: BoxContext, candidate: Candidate, index: number, deadline
   return withRetries(
     P,
     P.create,
-    () =>
-      ctx.acts.create(Math.max(deadline - Date.now(), 1)).createResource({
+    () => {
+      const timeoutMs = Math.max(Math.min(P.createCall.timeout, deadline - Date.now()), 1);
+      return ctx.acts.create(timeoutMs).createResource({
         vibeboxId: input.vibeboxId,
         userId: input.userId,
         candidate,
         spec: input.spec,
         // Same workflow, round and candidate → same token: a retried create never makes a second box.
         clientToken: `${wf.workflowInfo().workflowId}-r${box.round}-c${index}`,
-      }),
+        timeoutMs,
+      });
+    },
     { deadline },
   );
 }

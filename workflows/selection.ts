@@ -9,25 +9,25 @@ import type { Candidate } from './definitions';
 export interface SelectionInput {
   enabled: ProviderType[];
   regionsOf: (type: ProviderType) => string[];
-  requestedType?: ProviderType;
+  providerType?: ProviderType;
   requestedRegion?: string;
 }
 
 export class SelectionError extends Error {}
 
 export function orderCandidates(input: SelectionInput): Candidate[] {
-  const { enabled, requestedType, requestedRegion } = input;
-  if (requestedType && !enabled.includes(requestedType)) {
-    throw new SelectionError(`provider "${requestedType}" is not enabled (enabled: ${enabled.join(', ') || 'none'})`);
+  const { enabled, providerType, requestedRegion } = input;
+  if (providerType && !enabled.includes(providerType)) {
+    throw new SelectionError(`provider "${providerType}" is not enabled (enabled: ${enabled.join(', ') || 'none'})`);
   }
-  const types = requestedType ? [requestedType, ...enabled.filter((t) => t !== requestedType)] : enabled;
+  const types = providerType ? [providerType, ...enabled.filter((t) => t !== providerType)] : enabled;
   const candidates: Candidate[] = [];
-  for (const provider of types) {
-    const regions = input.regionsOf(provider);
+  for (const type of types) {
+    const regions = input.regionsOf(type);
     const ordered = requestedRegion && regions.includes(requestedRegion)
       ? [requestedRegion, ...regions.filter((r) => r !== requestedRegion)]
       : regions;
-    for (const region of ordered) candidates.push({ provider, region });
+    for (const region of ordered) candidates.push({ providerType: type, region });
   }
   if (requestedRegion && !candidates.some((c) => c.region === requestedRegion)) {
     throw new SelectionError(`no enabled provider serves region "${requestedRegion}"`);

@@ -16,7 +16,7 @@ import { generatePassword } from '../../lib/passwords';
 import { BaseProvider } from '../baseProvider';
 import { secret } from '../configSchema';
 import { ProviderError, isProviderError } from '../errors';
-import { ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
+import { CreateOptions, ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
 import { DEFAULT_REGION, defaultEndpoint, mapImageName } from './catalog';
 import { CallOptions, EcloudClient, EcloudResponse } from './client';
 import { SIGNATURE_METHODS } from './signature';
@@ -56,7 +56,10 @@ export const chinaMobileConfigSchema = z.object({
   bootVolumeType: z.string().min(1).default('performanceOptimization'),
   signatureMethod: z.enum(SIGNATURE_METHODS).default('HmacSHA1'),
   requestTimeoutMs: z.coerce.number().int().positive().default(30_000),
-  /** How long create waits for its order to show up as an instance. */
+  /**
+   * How long create waits for its order to show up as an instance when the caller gives no bound
+   * (direct use); the platform passes its create policy's budget (CreateOptions.timeoutMs).
+   */
   orderResolveTimeoutMs: z.coerce.number().int().positive().default(120_000),
 });
 type ChinaMobileSettings = z.infer<typeof chinaMobileConfigSchema>;
@@ -86,7 +89,9 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
     await this.cloudCall('healthCheck', 'DescribeRegions', undefined, { region: this.settings.region });
   }
 
-  async createResource(spec: ResourceSpec): Promise<ResourceInfo> {
+  async createResource(spec: ResourceSpec, opts: CreateOptions = {}): Promise<ResourceInfo> {
+    // The caller's bound (the workflow's create policy) when given; the setting for direct use.
+    const orderDeadline = Date.now() + (opts.timeoutMs ?? this.settings.orderResolveTimeoutMs);
     const region = spec.region ?? this.settings.region;
     const reference = referenceOf(spec.clientToken);
     if (spec.clientToken) {
@@ -117,7 +122,7 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
       ),
     });
     const orderId = isRecord(created.body) ? String(created.body[ORDER_ID_FIELD] ?? '') : '';
-    const instance = await this.resolveOrder(region, reference, orderId);
+    const instance = await this.resolveOrder(region, reference, orderId, orderDeadline);
     return this.toInfo(instance, region, { sshPassword: password, passwordKnown: true, orderId });
   }
 
@@ -219,8 +224,8 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
   }
 
   /** Order → instance: poll by reference tag until the instance is listed (bounded). */
-  private async resolveOrder(region: string, reference: string, orderId: string): Promise<WireInstance> {
-    const deadline = Date.now() + this.settings.orderResolveTimeoutMs;
+  private async resolveOrder(region: string, reference: string, orderId: string, deadline: number): Promise<WireInstance> {
+    const started = Date.now();
     let interval = 250;
     for (;;) {
       try {
@@ -231,7 +236,7 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
       }
       if (Date.now() + interval > deadline) {
         // The retried create finds the instance by its tag, so giving up here leaks nothing.
-        throw new ProviderError('Transient', `chinamobile: order ${orderId || '(no id)'} not visible as an instance after ${this.settings.orderResolveTimeoutMs} ms`, {
+        throw new ProviderError('Transient', `chinamobile: order ${orderId || '(no id)'} not visible as an instance after ${Date.now() - started} ms`, {
           code: 'OrderNotResolved',
         });
       }

@@ -12,22 +12,22 @@ const regionsOf = (t: ProviderType) => regions[t];
 describe('candidate order (failover: next region, then next provider)', () => {
   it('walks the enabled providers in order, each through its regions', () => {
     expect(orderCandidates({ enabled: ['chinamobile', 'aliyun'], regionsOf })).toEqual([
-      { provider: 'chinamobile', region: 'beijing' },
-      { provider: 'chinamobile', region: 'shanghai' },
-      { provider: 'aliyun', region: 'cn-hangzhou' },
-      { provider: 'aliyun', region: 'cn-shanghai' },
+      { providerType: 'chinamobile', region: 'beijing' },
+      { providerType: 'chinamobile', region: 'shanghai' },
+      { providerType: 'aliyun', region: 'cn-hangzhou' },
+      { providerType: 'aliyun', region: 'cn-shanghai' },
     ]);
   });
 
   it('puts the requested provider and region first', () => {
-    const c = orderCandidates({ enabled: ['chinamobile', 'aliyun'], regionsOf, requestedType: 'aliyun', requestedRegion: 'cn-shanghai' });
-    expect(c[0]).toEqual({ provider: 'aliyun', region: 'cn-shanghai' });
-    expect(c[1]).toEqual({ provider: 'aliyun', region: 'cn-hangzhou' });
-    expect(c.slice(2).map((x) => x.provider)).toEqual(['chinamobile', 'chinamobile']);
+    const c = orderCandidates({ enabled: ['chinamobile', 'aliyun'], regionsOf, providerType: 'aliyun', requestedRegion: 'cn-shanghai' });
+    expect(c[0]).toEqual({ providerType: 'aliyun', region: 'cn-shanghai' });
+    expect(c[1]).toEqual({ providerType: 'aliyun', region: 'cn-hangzhou' });
+    expect(c.slice(2).map((x) => x.providerType)).toEqual(['chinamobile', 'chinamobile']);
   });
 
   it('refuses a provider that is not enabled', () => {
-    expect(() => orderCandidates({ enabled: ['docker'], regionsOf, requestedType: 'aliyun' })).toThrow(SelectionError);
+    expect(() => orderCandidates({ enabled: ['docker'], regionsOf, providerType: 'aliyun' })).toThrow(SelectionError);
   });
 
   it('refuses a region nobody serves', () => {

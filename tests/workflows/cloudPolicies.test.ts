@@ -129,15 +129,15 @@ it('no stock fails over to the next region, then to the next provider', async ()
   try {
     const nextRegion = await startBox(p, { providerType: 'aliyun' });
     const placed = await nextRegion.waitFor('active');
-    expect(placed.resource).toMatchObject({ provider: 'aliyun', region: 'cn-shanghai' });
+    expect(placed.resource).toMatchObject({ providerType: 'aliyun', region: 'cn-shanghai' });
 
     setRegionStock(aliyun.cloud, 'cn-shanghai', 0);
     const nextProvider = await startBox(p, { providerType: 'aliyun' });
-    expect((await nextProvider.waitFor('active')).resource).toMatchObject({ provider: 'tencent', region: 'ap-guangzhou' });
+    expect((await nextProvider.waitFor('active')).resource).toMatchObject({ providerType: 'tencent', region: 'ap-guangzhou' });
     const creates = (await scheduledActivities(nextProvider.handle)).filter((a) => a.type === 'createResource');
     // Seed: no stock is retried (3 tries, 5 s apart), then the next region, then the next provider.
     const tries = policies.create.maxAttempts;
-    expect(creates.map((c) => `${c.input.candidate.provider}/${c.input.candidate.region}`)).toEqual([
+    expect(creates.map((c) => `${c.input.candidate.providerType}/${c.input.candidate.region}`)).toEqual([
       ...Array(tries).fill('aliyun/cn-hangzhou'),
       ...Array(tries).fill('aliyun/cn-shanghai'),
       'tencent/ap-guangzhou',
