@@ -1,4 +1,4 @@
-/** HTTP plumbing shared by the cloud emulators: start/stop a server, mint request ids. */
+/** HTTP plumbing shared by the emulators: start/stop a server, run one standalone, mint request ids. */
 import http from 'node:http';
 import net from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -51,6 +51,24 @@ export async function startEmulatorServer(opts: EmulatorServerOptions): Promise<
       return closing;
     },
   };
+}
+
+/**
+ * For an emulator's standalone command: starts it, closes it cleanly on Ctrl-C or SIGTERM (so its
+ * containers and sockets go with it), and exits 1 with the reason if it cannot start.
+ */
+export function runStandalone(start: () => Promise<{ close(): Promise<void> }>): void {
+  start().then(
+    (emulator) => {
+      const stop = () => void emulator.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+    (err: unknown) => {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
 }
 
 export type RequestIdStyle = 'uuid-upper' | 'uuid-lower' | 'hex32';
