@@ -8,6 +8,9 @@
 //   verify <timeout-ms>   wait for the daemon to run and reach the relay
 //   status | forget       report / remove the pairing files and the machine id
 //
+// begin, forget and the end of a wait take a short lock; a wait holds none while it polls, so a
+// renewal (begin) or an unpair (forget) during a wait is fine: the wait sees it at its next poll.
+//
 // Only tagged lines go to stdout (`::<tag> <json>`), and none of them holds the account token or
 // any key but the public one: the token and keys go from the relay straight into files here.
 // Needs Node >= 18 (fetch) and tweetnacl, taken from the installed happy-coder (VIBEBOX_HAPPY_PKG).
@@ -26,6 +29,7 @@ const ACCESS_KEY = path.join(HOME, 'access.key');
 const PAIRING = path.join(HOME, 'vibebox-pairing.json');
 const SETTINGS = path.join(HOME, 'settings.json');
 const DAEMON_STATE = path.join(HOME, 'daemon.state.json');
+const LOCK = path.join(HOME, 'vibebox-pairing.lock');
 const POLL_MS = 1000; // the CLI's own pace
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -70,6 +74,60 @@ function remove(file) {
   }
 }
 
+/**
+ * Runs `fn` holding the pairing lock (a directory: mkdir is atomic), so begin, forget and a wait's
+ * finish never interleave — e.g. two waiters for one answer, or an unpair while an answer lands.
+ * Held for milliseconds; a lock whose owner died is taken over.
+ */
+async function locked(fn) {
+  fs.mkdirSync(HOME, { recursive: true, mode: 0o700 });
+  for (const deadline = Date.now() + 20_000; ; ) {
+    try {
+      fs.mkdirSync(LOCK);
+      fs.writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      if (lockIsStale()) {
+        fs.rmSync(LOCK, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) fail('busy', 'another pairing step is still running in the box');
+      await sleep(50);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** Its owner has exited — or never wrote its pid and the lock is older than any step takes. */
+function lockIsStale() {
+  try {
+    const owner = Number(fs.readFileSync(path.join(LOCK, 'pid'), 'utf8'));
+    if (owner > 0) return !alive(owner);
+  } catch {
+    /* no pid yet: being taken right now, or its owner died in between */
+  }
+  try {
+    return Date.now() - fs.statSync(LOCK).mtimeMs > 5_000;
+  } catch {
+    return false; // gone meanwhile: just try again
+  }
+}
+
+function alive(pid) {
+  if (!(pid > 0)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
 /** The pairing in progress, or null; `expired` by this box's clock. */
 function readPairing() {
   const p = readJson(PAIRING);
@@ -100,18 +158,23 @@ async function authRequest(publicKey) {
 
 async function begin(ttlMs) {
   if (!(ttlMs > 0)) fail('usage', 'begin needs a positive ttl in ms');
-  if (credentialsKind()) return say('begin', { alreadyPaired: true });
-  const now = Date.now();
-  let pairing = readPairing();
-  const reused = Boolean(pairing && !pairing.expired);
-  if (!reused) {
-    // What doAuth does: 32 random bytes as the box secret key.
-    const keyPair = nacl.box.keyPair.fromSecretKey(new Uint8Array(randomBytes(32)));
-    pairing = { publicKey: b64(keyPair.publicKey), secretKey: b64(keyPair.secretKey), createdAt: new Date(now).toISOString() };
-  }
-  const { expired: _expired, ...kept } = pairing;
-  const record = { ...kept, expiresAt: new Date(now + ttlMs).toISOString() };
-  writePrivate(PAIRING, JSON.stringify(record));
+  const started = await locked(() => {
+    if (credentialsKind()) return null;
+    const now = Date.now();
+    let pairing = readPairing();
+    const reused = Boolean(pairing && !pairing.expired);
+    if (!reused) {
+      // What doAuth does: 32 random bytes as the box secret key.
+      const keyPair = nacl.box.keyPair.fromSecretKey(new Uint8Array(randomBytes(32)));
+      pairing = { publicKey: b64(keyPair.publicKey), secretKey: b64(keyPair.secretKey), createdAt: new Date(now).toISOString() };
+    }
+    const { expired: _expired, ...kept } = pairing;
+    const record = { ...kept, expiresAt: new Date(now + ttlMs).toISOString() };
+    writePrivate(PAIRING, JSON.stringify(record));
+    return { record, reused };
+  });
+  if (!started) return say('begin', { alreadyPaired: true });
+  const { record, reused } = started;
   let answer;
   try {
     answer = await authRequest(record.publicKey);
@@ -166,13 +229,20 @@ async function wait(publicKey) {
       continue;
     }
     failures = 0;
-    if (answer.state === 'authorized') return finish(pairing, answer);
+    if (answer.state === 'authorized') return locked(() => finish(publicKey, answer));
     say('poll', { polls });
     await sleep(POLL_MS);
   }
 }
 
-function finish(pairing, answer) {
+function finish(publicKey, answer) {
+  // Under the lock, from the files as they are now: another waiter may have finished first, or an
+  // unpair / a new pairing may have replaced this one while the answer was on its way.
+  const pairing = readPairing();
+  if (!pairing || pairing.publicKey !== publicKey) {
+    const kind = credentialsKind();
+    return say('outcome', kind ? { outcome: 'paired', credentials: kind, already: true } : { outcome: pairing ? 'superseded' : 'missing' });
+  }
   const opened = typeof answer.token === 'string' && answer.token ? openAnswer(answer.response, Buffer.from(pairing.secretKey, 'base64')) : null;
   // Whatever the answer, this key pair is spent: the relay keeps the first answer for good.
   remove(PAIRING);
@@ -228,7 +298,11 @@ function status() {
 }
 
 /** Unpairing: the credentials, any pending key, and the machine id (a new account needs a new one). */
-function forget() {
+async function forget() {
+  await locked(forgetFiles);
+}
+
+function forgetFiles() {
   const removed = [];
   if (remove(ACCESS_KEY)) removed.push('access.key');
   if (remove(PAIRING)) removed.push('pairing');

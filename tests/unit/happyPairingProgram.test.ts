@@ -132,6 +132,40 @@ it('an unexpired pairing is kept (its expiry moved); an expired one ends the wai
   expect((await run('wait', first.publicKey)).tags.outcome).toEqual({ outcome: 'superseded' });
 });
 
+it('a renewal during a wait keeps its key and moves its expiry; an unpair during a wait ends it as missing', async () => {
+  const short = await begin(4_000);
+  const waiting = start(['wait', short.publicKey]);
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(await begin(60_000)).toMatchObject({ publicKey: short.publicKey, reused: true });
+  await new Promise((r) => setTimeout(r, 4_000)); // past the first expiry: the wait goes on
+  await new HappyPhone(relay.url).approve(short.publicKey);
+  expect((await waiting.done).tags.outcome).toMatchObject({ outcome: 'paired' });
+
+  expect((await run('forget')).tags.forgot.removed).toContain('access.key');
+  const next = await begin();
+  const cut = start(['wait', next.publicKey]);
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect((await run('forget')).tags.forgot.removed).toEqual(['pairing']);
+  expect((await cut.done).tags.outcome).toEqual({ outcome: 'missing' });
+});
+
+it('two waiters for one answer write access.key once', async () => {
+  const { publicKey } = await begin();
+  const waiters = [start(['wait', publicKey]), start(['wait', publicKey])];
+  await new Promise((r) => setTimeout(r, 1_500));
+  await new HappyPhone(relay.url).approve(publicKey);
+  const outcomes = await Promise.all(waiters.map(async (w) => (await w.done).tags.outcome));
+  expect(outcomes).toEqual(expect.arrayContaining([{ outcome: 'paired', credentials: 'v2' }, { outcome: 'paired', credentials: 'v2', already: true }]));
+  expect(exists('vibebox-pairing.lock')).toBe(false);
+});
+
+it('a lock left by a step that died is taken over', async () => {
+  fs.mkdirSync(path.join(home, 'vibebox-pairing.lock'));
+  fs.writeFileSync(path.join(home, 'vibebox-pairing.lock', 'pid'), '999999'); // no such process
+  expect((await begin()).publicKey).toEqual(expect.any(String));
+  expect(exists('vibebox-pairing.lock')).toBe(false);
+});
+
 it('a wrong answer is refused and spends the key; nothing is written', async () => {
   const { publicKey } = await begin();
   await new HappyPhone(relay.url).respond(publicKey, toBase64(randomBytes(120)));
