@@ -38,7 +38,9 @@ export async function startHappyRelay(opts: HappyRelayOptions = {}): Promise<Hap
   const state = new RelayState(opts.stateFile);
   const faults = new FaultInjector();
   const app = express();
+  // Fastify sends neither header; express would.
   app.disable('x-powered-by');
+  app.set('etag', false);
   // The updates channel needs the HTTP server, which needs the app: routes are added once both exist.
   const server = await startEmulatorServer({ app, host: opts.host, port: opts.port });
   const updates = attachUpdates(server.server, state, faults);
