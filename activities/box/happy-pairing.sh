@@ -15,7 +15,7 @@ set -euo pipefail
 
 LIB=$(dirname "$(readlink -f "$0")")
 HAPPY_USER=${1:?user}
-command=${2:?command}
+step=${2:?command}
 arg=${3:-}
 
 error() { printf '::error {"code":"%s","message":"%s"}\n' "$1" "$2"; exit 3; }
@@ -55,7 +55,7 @@ stop_daemon() {
   as_user happy daemon stop </dev/null >/dev/null 2>&1 || true
 }
 
-case "$command" in
+case "$step" in
   begin) tool begin "$arg" </dev/null ;;
   wait) tool wait "$arg" ;;
   activate)
@@ -75,5 +75,5 @@ case "$command" in
     tool verify 0 </dev/null
     auth_report
     ;;
-  *) error usage "unknown command $command" ;;
+  *) error usage "unknown command $step" ;;
 esac
