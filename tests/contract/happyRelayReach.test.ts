@@ -6,19 +6,13 @@
  */
 import Docker from 'dockerode';
 import { dockerBridgeAddress, startHappyRelay } from '../../happy/relay';
-import { detectBacking, EmulatedCloud } from '../../providers/emulation';
+import { dockerBackedTestCloud } from '../support/testCloud';
 
 jest.setTimeout(180_000);
 
 it('an emulated cloud instance reaches the relay on the Docker bridge address', async () => {
   const relay = await startHappyRelay({ host: await dockerBridgeAddress() });
-  const backing = await detectBacking({ cloud: 'test', override: 'docker' });
-  const cloud = new EmulatedCloud({
-    cloud: 'test',
-    catalog: { regions: [{ regionId: 'r1', zones: ['r1-a'] }], instanceTypes: [{ instanceType: 't.small', cpu: 1, memoryGiB: 1, price: 0 }] },
-    delays: { create: 10, start: 10, stop: 10, reboot: 10, delete: 10 },
-    backing,
-  });
+  const cloud = await dockerBackedTestCloud();
   try {
     const id = cloud.create({ region: 'r1', instanceType: 't.small', imageId: 'any', password: 'Emu-Test-pass-42', tags: { suite: 'happy-relay' } }).instanceIds[0];
     const running = await cloud.waitForState(id, 'running', 90_000);
