@@ -46,6 +46,12 @@ module.exports = {
       '^(activities|workflows|api|drizzle)/',
     ),
     layer(
+      'happy-knows-no-platform',
+      'happy/ is Happy\'s protocol, relay emulator and scripted phone: like a cloud, it knows nothing of the platform.',
+      '^happy/',
+      '^(activities|workflows|api|drizzle|providers/(?!emulation/))',
+    ),
+    layer(
       'clouds-know-no-other-cloud',
       'A cloud folder speaks only its own API; what clouds share lives in providers/ itself.',
       '^providers/(aliyun|tencent|chinamobile|docker)/',

@@ -8,6 +8,7 @@ import type { SecretBox } from '../lib/secretBox';
 import type { ProviderPool } from '../providers/pool';
 import { recordProviderCalls } from './audit';
 import { createHappyActivities } from './configureHappy';
+import { createHappyPairingActivities } from './happyPairing';
 import type { HappySettings } from './happyScript';
 import { createProviderActivities } from './providerActivities';
 import { createStateActivities } from './stateActivities';
@@ -25,6 +26,7 @@ export const createActivities = (deps: ActivityDeps) => {
   return {
     ...createProviderActivities(deps),
     ...createHappyActivities(deps),
+    ...createHappyPairingActivities(deps),
     ...createStateActivities(deps),
   };
 };

@@ -9,8 +9,9 @@
  */
 import { parseArgs } from 'node:util';
 import { CLOUD_EMULATORS, EMULATED_CLOUDS, EmulatedCloudType } from '../providers/cloudEmulators';
+import { runStandalone } from '../providers/emulation/server';
 
-async function main(): Promise<void> {
+async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
@@ -36,12 +37,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`${cloud} emulator on ${emulator.url} (control API: ${emulator.url}/_emulator)\n`);
   for (const [k, v] of Object.entries(emulator.providerEnv(credentials))) process.stdout.write(`export ${k}='${v}'\n`);
-  const stop = () => void emulator.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  return emulator;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`error: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+runStandalone(main);

@@ -108,18 +108,24 @@ export function createControlRouter(cloud: EmulatedCloud): Router {
     res.json({ ok: true });
   });
 
-  // The project's one error shape ({ error: { code, message, details? } }), never the cloud's envelope.
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof z.ZodError) {
-      res.status(400).json({ error: { code: 'InvalidBody', message: z.prettifyError(err), details: err.issues } });
-      return;
-    }
-    const status = (err as { status?: number }).status;
-    if (status && status >= 400 && status < 500) {
-      res.status(status).json({ error: { code: 'InvalidBody', message: (err as Error).message } }); // e.g. malformed JSON
-      return;
-    }
-    res.status(500).json({ error: { code: 'Internal', message: err instanceof Error ? err.message : String(err) } });
-  });
+  router.use(controlErrorHandler);
   return router;
+}
+
+/**
+ * The control API's error middleware, shared by every emulator (the clouds' and Happy's relay):
+ * the project's one error shape ({ error: { code, message, details? } }), never the emulated
+ * service's own envelope.
+ */
+export function controlErrorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
+  if (err instanceof z.ZodError) {
+    res.status(400).json({ error: { code: 'InvalidBody', message: z.prettifyError(err), details: err.issues } });
+    return;
+  }
+  const status = (err as { status?: number }).status;
+  if (status && status >= 400 && status < 500) {
+    res.status(status).json({ error: { code: 'InvalidBody', message: (err as Error).message } }); // e.g. malformed JSON
+    return;
+  }
+  res.status(500).json({ error: { code: 'Internal', message: err instanceof Error ? err.message : String(err) } });
 }
