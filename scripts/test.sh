@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # The test command (README): sets up what is missing — Debian packages, npm packages, the
-# Temporal CLI, Postgres, dockerd, the VibeBox base image — then validates docker-compose.yml,
-# type-checks, lints and runs every test tier against those real services. Extra arguments go to jest (e.g. tests/unit).
+# Temporal CLI and the SQL-backed Temporal server (built once from its Go module, for
+# tests/e2e/cluster.test.ts), Postgres, dockerd, the VibeBox base image — then validates
+# docker-compose.yml, type-checks, lints and runs every test tier against those real services.
+# Extra arguments go to jest (e.g. tests/unit).
 # shellcheck source=lib/prelude.sh
 source "$(dirname "$0")/lib/prelude.sh"
+# shellcheck source=lib/temporal-server.sh
+source scripts/lib/temporal-server.sh
 
 # chromium: tests/e2e/apiDocs.test.ts renders the API explorer in it (headless).
 ensure_apt_packages postgresql docker.io debootstrap chromium
 ensure_node_modules
 ensure_temporal_cli
+ensure_temporal_server_binaries
 
 TEST_TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-7233}"
 TEST_PG_PORT="${TEST_PG_PORT:-5433}"
