@@ -4,6 +4,7 @@
 # processes, and optionally the cloud emulators, on the Debian Postgres. Commands:
 #
 #   scripts/cluster.sh up [--apis N] [--workers N] [--emulators aliyun,tencent,chinamobile] [--fresh]
+#                         [--private-postgres PORT]   (a Postgres of its own, process `postgres`)
 #   scripts/cluster.sh status | down
 #   scripts/cluster.sh stop|kill|start|restart <name>     e.g. kill worker-1, restart temporal
 #

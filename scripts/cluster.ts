@@ -1,8 +1,9 @@
 /**
  * The cluster runner's command line (scripts/cluster.sh sets up the services, then runs this):
  *
- *   up [--apis N] [--workers N] [--emulators aliyun,tencent] [--fresh]
- *                       start the production shape (scripts/cluster/cluster.ts) and return
+ *   up [--apis N] [--workers N] [--emulators aliyun,tencent] [--fresh] [--private-postgres PORT]
+ *                       start the production shape (scripts/cluster/cluster.ts) and return;
+ *                       --private-postgres: on a Postgres of its own (process `postgres`)
  *   status              every process: name, pid (or "down"), log file; and the endpoints
  *   stop|kill|start|restart <name>
  *                       one process: SIGTERM | SIGKILL | start (waits until ready) | stop+start
@@ -15,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { redactText } from '../lib/redact';
 import { Cluster, openCluster, startCluster } from './cluster/cluster';
 
-const USAGE = `usage: scripts/cluster.sh up [--apis N] [--workers N] [--emulators c1,c2] [--fresh]
+const USAGE = `usage: scripts/cluster.sh up [--apis N] [--workers N] [--emulators c1,c2] [--fresh] [--private-postgres PORT]
        scripts/cluster.sh status | down
        scripts/cluster.sh stop|kill|start|restart <name>   (names: see status)\n`;
 
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '2' },
       emulators: { type: 'string', default: '' },
       fresh: { type: 'boolean', default: false },
+      'private-postgres': { type: 'string' },
     },
   });
   const [command, name] = positionals;
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
     case 'up': {
       const cluster = await startCluster({
         runDir,
-        databaseUrl: required('DATABASE_URL'),
+        ...(values['private-postgres'] ? { privatePostgresPort: Number(values['private-postgres']) } : { databaseUrl: required('DATABASE_URL') }),
         temporalBinDir: required('VIBEBOX_TEMPORAL_SERVER_DIR'),
         apis: Number(values.apis),
         workers: Number(values.workers),

@@ -10,14 +10,23 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDatabase, initPrivatePostgres, privatePostgresProcess, privatePostgresUrl } from './privatePostgres';
 import { ManagedProcess, ProcessSpec } from './process';
 import { ensureNamespace, PostgresServer, prepareTemporalDatabases, temporalAddress, TemporalServerOptions, temporalServerProcess } from './temporalServer';
 
 export interface ClusterOptions {
   /** Pid files, logs, the Temporal config and cluster.json. */
   runDir: string;
-  /** The platform's database, shared by every API and worker. Temporal's databases live on the same server. */
-  databaseUrl: string;
+  /**
+   * The platform's database, shared by every API and worker; Temporal's databases live on the
+   * same server. Not needed with `privatePostgresPort`.
+   */
+  databaseUrl?: string;
+  /**
+   * Run a Postgres server of the cluster's own on this port (data in <runDir>/postgres, from the
+   * Debian binaries) and put every database there: the one a chaos test may stop or kill.
+   */
+  privatePostgresPort?: number;
   /** Where temporal-server and temporal-sql-tool are (VIBEBOX_TEMPORAL_SERVER_DIR). */
   temporalBinDir: string;
   /** Frontend gRPC port (the server takes the next 4 and +10..+13 too). Default 7243. */
@@ -59,6 +68,8 @@ const STATE_FILE = 'cluster.json';
 const nodeApp = (script: string, ...args: string[]) => ({ command: process.execPath, args: ['--import', 'tsx', script, ...args] });
 
 export class Cluster {
+  /** Only with `privatePostgresPort`. */
+  readonly postgres: ManagedProcess | undefined;
   readonly temporal: ManagedProcess;
   readonly apis: ManagedProcess[];
   readonly workers: ManagedProcess[];
@@ -72,6 +83,7 @@ export class Cluster {
   ) {
     this.members = saved.specs.map((s) => new ManagedProcess(s, runDir));
     const named = (prefix: string) => this.members.filter((m) => m.name.startsWith(prefix));
+    this.postgres = this.members.find((m) => m.name === 'postgres');
     this.temporal = this.member('temporal');
     this.apis = named('api-');
     this.workers = named('worker-');
@@ -108,10 +120,11 @@ export class Cluster {
 
   /**
    * Starts every process that is not running, in dependency order, each ready before the next
-   * group: emulators, Temporal (then its namespace), the first API (it applies the migrations
-   * alone), then the other APIs and the workers together.
+   * group: the private Postgres, emulators, Temporal (then its namespace), the first API (it
+   * applies the migrations alone), then the other APIs and the workers together.
    */
   async start(): Promise<void> {
+    await this.postgres?.start();
     await Promise.all(this.emulators.map((e) => e.start()));
     await this.temporal.start();
     await ensureNamespace(this.saved.temporal);
@@ -125,6 +138,7 @@ export class Cluster {
     await Promise.all([...this.apis, ...this.workers].map((m) => m.stop()));
     await this.temporal.stop();
     await Promise.all(this.emulators.map((e) => e.stop()));
+    await this.postgres?.stop();
   }
 
   status(): Array<{ name: string; pid: number | undefined; logFile: string }> {
@@ -142,9 +156,58 @@ function emulatorEnv(log: string): Record<string, string> {
   return Object.fromEntries([...log.matchAll(/^export ([A-Z0-9_]+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]));
 }
 
+type Env = Record<string, string>;
+
+/** initdb (once) and start the private Postgres; returns its spec and the platform's database URL. */
+async function startPrivatePostgres(runDir: string, port: number, env: Env, started: ManagedProcess[]): Promise<{ spec: ProcessSpec; databaseUrl: string }> {
+  // The postgres user must reach its data directory: others may traverse the run directory, not
+  // list it (its files are the owner's alone).
+  fs.chmodSync(runDir, 0o711);
+  const dataDir = path.join(runDir, 'postgres');
+  await initPrivatePostgres(dataDir);
+  const spec = privatePostgresProcess(dataDir, port, env);
+  const postgres = new ManagedProcess(spec, runDir);
+  started.push(postgres);
+  await postgres.start();
+  await ensurePrivateDatabase(port, 'vibebox');
+  return { spec, databaseUrl: privatePostgresUrl(port, 'vibebox') };
+}
+
+const emulatorSpec = (cloud: string, port: number, env: Env): ProcessSpec => ({
+  name: `emulator-${cloud}`,
+  // A fresh key per cluster: the emulator is only on loopback, but keys still are keys.
+  ...nodeApp('providers/emulation/cli.ts', cloud, '--port', String(port), '--access-key-id', `cluster-${cloud}`, '--access-key-secret', randomBytes(24).toString('base64url')),
+  env,
+  cwd: REPO_ROOT,
+  ready: { kind: 'tcp', host: '127.0.0.1', port },
+  ports: [port],
+  readyTimeoutMs: 90_000,
+});
+
+const apiSpec = (i: number, port: number, env: Env): ProcessSpec => ({
+  name: `api-${i}`,
+  ...nodeApp('api/server.ts'),
+  env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
+  cwd: REPO_ROOT,
+  ready: { kind: 'http', url: `http://127.0.0.1:${port}/healthz` },
+  ports: [port],
+  readyTimeoutMs: 120_000,
+});
+
+const workerSpec = (i: number, env: Env, t: TemporalServerOptions, taskQueue: string): ProcessSpec => ({
+  name: `worker-${i}`,
+  ...nodeApp('worker.ts'),
+  env,
+  cwd: REPO_ROOT,
+  ready: { kind: 'worker', address: temporalAddress(t), namespace: t.namespace, taskQueue },
+  ports: [],
+  readyTimeoutMs: 120_000,
+});
+
 /**
- * Sets up Temporal's databases, saves the cluster's definition and starts every process.
- * Emulators start first: their endpoints go into the APIs' and workers' environment.
+ * Sets up Temporal's databases, saves the cluster's definition and starts every process. The
+ * private Postgres and the emulators start first: the database URL and the emulators' endpoints
+ * go into the APIs' and workers' environment. If anything fails, whatever started is stopped.
  */
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const runDir = path.resolve(o.runDir);
@@ -153,91 +216,64 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     if (running.length) throw new Error(`a cluster is running at ${runDir} (${running.map((m) => m.name).join(', ')}): stop it first`);
   }
   fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
-  const temporal: TemporalServerOptions = {
-    binDir: o.temporalBinDir,
-    postgres: postgresServerOf(o.databaseUrl),
-    databases: o.temporalDatabases ?? { main: 'temporal_cluster', visibility: 'temporal_cluster_visibility' },
-    port: o.temporalPort ?? 7243,
-    namespace: o.namespace ?? 'vibebox',
-    historyShards: 4,
-  };
-  const taskQueue = o.taskQueue ?? 'vibebox';
   const baseEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-
-  // Emulators first, alone: their printed environment is the rest's input.
-  const emulatorSpecs: ProcessSpec[] = (o.emulators ?? []).map((cloud, i) => {
-    const port = (o.emulatorPort ?? 9101) + i;
-    const secret = randomBytes(24).toString('base64url');
-    return {
-      name: `emulator-${cloud}`,
-      ...nodeApp('providers/emulation/cli.ts', cloud, '--port', String(port), '--access-key-id', `cluster-${cloud}`, '--access-key-secret', secret),
-      env: baseEnv,
-      cwd: REPO_ROOT,
-      ready: { kind: 'tcp', host: '127.0.0.1', port },
-      ports: [port],
-      readyTimeoutMs: 90_000,
-    };
-  });
-  const emulators = emulatorSpecs.map((s) => new ManagedProcess(s, runDir));
-  await Promise.all(emulators.map((e) => e.start()));
-  const cloudEnv = Object.assign({}, ...emulators.map((e) => emulatorEnv(fs.readFileSync(e.logFile, 'utf8'))));
-
-  const appEnv: Record<string, string> = {
-    LOG_LEVEL: 'info',
-    VIBEBOX_SECRET_KEY: randomBytes(32).toString('base64'),
-    ...cloudEnv,
-    ...o.env,
-    DATABASE_URL: o.databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress(temporal),
-    TEMPORAL_NAMESPACE: temporal.namespace,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-  };
-  const apiUrls: string[] = [];
-  const appSpecs: ProcessSpec[] = [];
-  for (let i = 1; i <= (o.apis ?? 2); i++) {
-    const port = (o.apiPort ?? 3101) + i - 1;
-    const url = `http://127.0.0.1:${port}`;
-    apiUrls.push(url);
-    appSpecs.push({
-      name: `api-${i}`,
-      ...nodeApp('api/server.ts'),
-      env: { ...baseEnv, ...appEnv, HOST: '127.0.0.1', PORT: String(port) },
-      cwd: REPO_ROOT,
-      ready: { kind: 'http', url: `${url}/healthz` },
-      ports: [port],
-      readyTimeoutMs: 120_000,
-    });
-  }
-  for (let i = 1; i <= (o.workers ?? 2); i++) {
-    appSpecs.push({
-      name: `worker-${i}`,
-      ...nodeApp('worker.ts'),
-      env: { ...baseEnv, ...appEnv },
-      cwd: REPO_ROOT,
-      ready: { kind: 'worker', address: temporalAddress(temporal), namespace: temporal.namespace, taskQueue },
-      ports: [],
-      readyTimeoutMs: 120_000,
-    });
-  }
-
-  await prepareTemporalDatabases(temporal, { fresh: o.freshTemporalDatabases });
-  const saved: SavedCluster = {
-    temporal,
-    taskQueue,
-    apiUrls,
-    appEnv,
-    specs: [...emulatorSpecs, temporalServerProcess(temporal, runDir, baseEnv), ...appSpecs],
-  };
-  // The specs carry the environment (the secret key among it): readable by the owner only.
-  fs.writeFileSync(path.join(runDir, STATE_FILE), JSON.stringify(saved, null, 2), { mode: 0o600 });
-  const cluster = new Cluster(runDir, saved);
+  const started: ManagedProcess[] = [];
   try {
+    const postgres = o.privatePostgresPort ? await startPrivatePostgres(runDir, o.privatePostgresPort, baseEnv, started) : undefined;
+    const databaseUrl = postgres?.databaseUrl ?? o.databaseUrl;
+    if (!databaseUrl) throw new Error('startCluster needs databaseUrl or privatePostgresPort');
+
+    const emulatorSpecs = (o.emulators ?? []).map((cloud, i) => emulatorSpec(cloud, (o.emulatorPort ?? 9101) + i, baseEnv));
+    const emulators = emulatorSpecs.map((s) => new ManagedProcess(s, runDir));
+    started.push(...emulators);
+    await Promise.all(emulators.map((e) => e.start()));
+    const cloudEnv = Object.assign({}, ...emulators.map((e) => emulatorEnv(fs.readFileSync(e.logFile, 'utf8'))));
+
+    const temporal: TemporalServerOptions = {
+      binDir: o.temporalBinDir,
+      postgres: postgresServerOf(databaseUrl),
+      databases: o.temporalDatabases ?? { main: 'temporal_cluster', visibility: 'temporal_cluster_visibility' },
+      port: o.temporalPort ?? 7243,
+      namespace: o.namespace ?? 'vibebox',
+      historyShards: 4,
+    };
+    const taskQueue = o.taskQueue ?? 'vibebox';
+    const appEnv: Env = {
+      LOG_LEVEL: 'info',
+      VIBEBOX_SECRET_KEY: randomBytes(32).toString('base64'),
+      ...cloudEnv,
+      ...o.env,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress(temporal),
+      TEMPORAL_NAMESPACE: temporal.namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    };
+    const apiPorts = Array.from({ length: o.apis ?? 2 }, (_, i) => (o.apiPort ?? 3101) + i);
+    const saved: SavedCluster = {
+      temporal,
+      taskQueue,
+      apiUrls: apiPorts.map((port) => `http://127.0.0.1:${port}`),
+      appEnv,
+      specs: [
+        ...(postgres ? [postgres.spec] : []),
+        ...emulatorSpecs,
+        temporalServerProcess(temporal, runDir, baseEnv),
+        ...apiPorts.map((port, i) => apiSpec(i + 1, port, { ...baseEnv, ...appEnv })),
+        ...Array.from({ length: o.workers ?? 2 }, (_, i) => workerSpec(i + 1, { ...baseEnv, ...appEnv }, temporal, taskQueue)),
+      ],
+    };
+    await prepareTemporalDatabases(temporal, { fresh: o.freshTemporalDatabases });
+    // The specs carry the environment (the secret key among it): readable by the owner only.
+    fs.writeFileSync(path.join(runDir, STATE_FILE), JSON.stringify(saved, null, 2), { mode: 0o600 });
+    const cluster = new Cluster(runDir, saved);
+    started.splice(0, started.length, ...cluster.members);
     await cluster.start();
+    return cluster;
   } catch (err) {
-    await cluster.stop().catch(() => undefined);
+    // Platform before its dependencies, as Cluster.stop() does.
+    for (const m of started.reverse()) await m.stop().catch(() => undefined);
     throw err;
   }
-  return cluster;
 }
 
 /** The handle of a cluster started earlier (by this or another process) from its run directory. */

@@ -24,6 +24,13 @@ export interface ProcessSpec {
    * probe in this one's place.
    */
   ports: number[];
+  /** What stop() sends first (default SIGTERM); SIGKILL follows after the grace period. */
+  stopSignal?: NodeJS.Signals;
+  /**
+   * Spawns tried before start() gives up on a process that exits before it is ready (default 1):
+   * for a server that refuses to start while its previous run's processes are still exiting.
+   */
+  startAttempts?: number;
   /** How long start() waits for the probe (cold starts on a busy 2-core machine are slow). */
   readyTimeoutMs: number;
 }
@@ -36,6 +43,9 @@ export interface ProcessSpec {
 const MEMBER_MARK = 'VIBEBOX_CLUSTER_MEMBER';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The process died before its readiness probe passed (start() may spawn it again). */
+class ExitedEarly extends Error {}
 
 export class ManagedProcess {
   readonly pidFile: string;
@@ -82,30 +92,41 @@ export class ManagedProcess {
 
   /** Starts the process (unless it runs already) and waits until its readiness probe passes. */
   async start(): Promise<void> {
-    if (!this.isRunning()) {
-      for (const port of this.spec.ports) {
-        if ((await tcpOpen('127.0.0.1', port)) === true) throw new Error(`${this.name}: port ${port} is already in use by another process`);
+    for (let attempt = 1; ; attempt++) {
+      if (!this.isRunning()) {
+        for (const port of this.spec.ports) {
+          if ((await tcpOpen('127.0.0.1', port)) === true) throw new Error(`${this.name}: port ${port} is already in use by another process`);
+        }
+        this.spawn();
       }
-      fs.mkdirSync(this.runDir, { recursive: true });
-      const log = fs.openSync(this.logFile, 'a');
       try {
-        fs.writeSync(log, `\n=== ${new Date().toISOString()} start ${this.spec.command} ${this.spec.args.join(' ')}\n`);
-        const [key, value] = this.mark.split(/=(.*)/s);
-        const child = spawn(this.spec.command, this.spec.args, {
-          cwd: this.spec.cwd,
-          env: { ...this.spec.env, [key]: value },
-          stdio: ['ignore', log, log],
-          detached: true, // its own session and process group: pgid = pid
-        });
-        // Not waited on: the process belongs to the run directory, not to this Node process.
-        child.unref();
-        if (!child.pid) throw new Error(`${this.name}: spawn ${this.spec.command} failed`);
-        fs.writeFileSync(this.pidFile, `${child.pid}\n`);
-      } finally {
-        fs.closeSync(log);
+        return await this.waitReady();
+      } catch (err) {
+        if (!(err instanceof ExitedEarly) || attempt >= (this.spec.startAttempts ?? 1)) throw err;
+        await sleep(1_000);
       }
     }
-    await this.waitReady();
+  }
+
+  private spawn(): void {
+    // Owner-only: logs can carry endpoints and keys (the emulators print theirs).
+    const log = fs.openSync(this.logFile, 'a', 0o600);
+    try {
+      fs.writeSync(log, `\n=== ${new Date().toISOString()} start ${this.spec.command} ${this.spec.args.join(' ')}\n`);
+      const [key, value] = this.mark.split(/=(.*)/s);
+      const child = spawn(this.spec.command, this.spec.args, {
+        cwd: this.spec.cwd,
+        env: { ...this.spec.env, [key]: value },
+        stdio: ['ignore', log, log],
+        detached: true, // its own session and process group: pgid = pid
+      });
+      // Not waited on: the process belongs to the run directory, not to this Node process.
+      child.unref();
+      if (!child.pid) throw new Error(`${this.name}: spawn ${this.spec.command} failed`);
+      fs.writeFileSync(this.pidFile, `${child.pid}\n`);
+    } finally {
+      fs.closeSync(log);
+    }
   }
 
   /** Polls the readiness probe until it passes; fails early (with the log's tail) if the process died. */
@@ -114,7 +135,7 @@ export class ManagedProcess {
     let last = 'not probed';
     for (;;) {
       const pid = this.pid;
-      if (pid === undefined) throw new Error(`${this.name} exited before it was ready; log ${this.logFile}:\n${this.logTail()}`);
+      if (pid === undefined) throw new ExitedEarly(`${this.name} exited before it was ready; log ${this.logFile}:\n${this.logTail()}`);
       const result = await probeReady(this.spec.ready, pid);
       if (result === true) return;
       last = result;
@@ -123,11 +144,11 @@ export class ManagedProcess {
     }
   }
 
-  /** SIGTERM to the process group (a graceful shutdown), SIGKILL if it has not exited after `graceMs`. */
+  /** The stop signal (SIGTERM unless the spec says otherwise) to the process group, SIGKILL if it has not exited after `graceMs`. */
   async stop(graceMs = 20_000): Promise<void> {
     const pid = this.pid;
     if (pid === undefined) return;
-    this.signal(pid, 'SIGTERM');
+    this.signal(pid, this.spec.stopSignal ?? 'SIGTERM');
     if (!(await this.exited(pid, graceMs))) {
       this.signal(pid, 'SIGKILL');
       await this.exited(pid, 10_000);

@@ -3,6 +3,7 @@
  * directory with the rest of a process's spec, so another command can restart it):
  *   http      — the URL answers 2xx (the API's /healthz);
  *   tcp       — something accepts connections on the port (an emulator);
+ *   sql       — Postgres answers a query (accepting TCP is not enough: it may still be recovering);
  *   temporal  — `temporal operator cluster health` says SERVING;
  *   worker    — the Temporal server has seen a workflow-task poll from this very pid on the task
  *               queue (the SDK's identity is `<pid>@<hostname>`), i.e. the worker is taking work.
@@ -12,10 +13,12 @@ import net from 'node:net';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
 
 export type ReadinessProbe =
   | { kind: 'http'; url: string }
   | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'sql'; url: string }
   | { kind: 'temporal'; address: string }
   | { kind: 'worker'; address: string; namespace: string; taskQueue: string };
 
@@ -31,6 +34,16 @@ export async function probeReady(probe: ReadinessProbe, pid: number): Promise<tr
       }
       case 'tcp':
         return await tcpOpen(probe.host, probe.port);
+      case 'sql': {
+        const client = new PgClient({ connectionString: probe.url, connectionTimeoutMillis: 3_000 });
+        try {
+          await client.connect();
+          await client.query('SELECT 1');
+          return true;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      }
       case 'temporal':
         return (await temporalServing(probe.address)) || 'not SERVING';
       case 'worker':

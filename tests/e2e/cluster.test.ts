@@ -1,6 +1,6 @@
 /**
- * The production shape, as separate OS processes (scripts/cluster): a Temporal server with SQL
- * persistence on Postgres, API x2, worker x2 and the Aliyun emulator. Boxes are created through
+ * The production shape, as separate OS processes (scripts/cluster): a Postgres of its own, a
+ * Temporal server with SQL persistence on it, API x2, worker x2 and the Aliyun emulator. Boxes are created through
  * one API and read through the other; the worker running a box's step — an Aliyun box's wait for
  * RUNNING, a Docker box's Happy setup — is SIGKILLed mid-flight, and each box still becomes
  * active, its step run again by the surviving worker. Teardown leaves no process and no container.
@@ -18,8 +18,8 @@ import { ManagedProcess, processAlive } from '../../scripts/cluster/process';
 import { workflowIdFor } from '../../workflows/definitions';
 import { eventually, requireEnv } from '../support/platform';
 
-const databaseUrl = requireEnv('DATABASE_URL');
-const testDb = new URL(databaseUrl).pathname.slice(1);
+// The run directory is named after this checkout's test database, so checkouts do not share one.
+const testDb = new URL(requireEnv('DATABASE_URL')).pathname.slice(1);
 const runDir = path.join(os.tmpdir(), `vibebox-cluster-${testDb}`);
 
 let cluster: Cluster;
@@ -34,12 +34,11 @@ beforeAll(async () => {
   fs.rmSync(runDir, { recursive: true, force: true });
   cluster = await startCluster({
     runDir,
-    databaseUrl,
+    // Ports of its own (a developer's scripts/cluster.sh cluster may be running), and a Postgres
+    // of its own, created anew with the run directory: every database starts empty.
+    privatePostgresPort: 5443,
     temporalBinDir: requireEnv('VIBEBOX_TEMPORAL_SERVER_DIR'),
-    // Ports and databases of its own: a developer's scripts/cluster.sh cluster may be running.
     temporalPort: 7343,
-    temporalDatabases: { main: `${testDb}_temporal`, visibility: `${testDb}_temporal_visibility` },
-    freshTemporalDatabases: true,
     apiPort: 3111,
     emulators: ['aliyun'],
     emulatorPort: 9111,
@@ -48,7 +47,7 @@ beforeAll(async () => {
   for (const m of cluster.members) pids.add(m.pid!);
   temporalConnection = await Connection.connect({ address: cluster.temporalAddress });
   temporal = new Client({ connection: temporalConnection, namespace: cluster.namespace });
-  const database = connectDatabase(databaseUrl);
+  const database = connectDatabase(cluster.appEnv.DATABASE_URL);
   try {
     ({ token } = await createUserWithToken(database.db, `cluster-${Date.now()}@test.vibebox`));
   } finally {
@@ -79,9 +78,10 @@ const containersOf = (id: string) => new Docker().listContainers({ all: true, fi
 const settle = (api: number, id: string, status: string) =>
   eventually(() => call(api, 'GET', `/api/vibeboxes/${id}`), (r) => r.body?.status === status || r.body?.status === 'error', 12 * 60_000, 1_000);
 
-it('runs every part as its own process: Temporal on SQL, two APIs, two workers, the emulator', () => {
-  expect(cluster.members.map((m) => m.name)).toEqual(['emulator-aliyun', 'temporal', 'api-1', 'api-2', 'worker-1', 'worker-2']);
-  expect(pids.size).toBe(6);
+it('runs every part as its own process: Postgres, Temporal on SQL, two APIs, two workers, the emulator', () => {
+  expect(cluster.members.map((m) => m.name)).toEqual(['postgres', 'emulator-aliyun', 'temporal', 'api-1', 'api-2', 'worker-1', 'worker-2']);
+  expect(pids.size).toBe(7);
+  expect(cluster.appEnv.DATABASE_URL).toBe('postgres://vibebox:vibebox@127.0.0.1:5443/vibebox');
   for (const m of cluster.members) expect(processAlive(m.pid!)).toBe(true);
   expect(cluster.temporalAddress).toBe('127.0.0.1:7343');
 });
@@ -152,6 +152,16 @@ it('boxes created through one API and read through the other survive the SIGKILL
   await configureKill.victim.start();
   pids.add(configureKill.victim.pid!);
 }, 25 * 60_000);
+
+it('serves again once its Postgres, SIGKILLed, is started again', async () => {
+  const postgres = cluster.postgres!;
+  await postgres.kill();
+  expect((await call(1, 'GET', `/api/vibeboxes/${boxIds[0]}`)).status).toBeGreaterThanOrEqual(500);
+  await postgres.start(); // crash recovery, then ready
+  pids.add(postgres.pid!);
+  const back = await eventually(() => call(1, 'GET', `/api/vibeboxes/${boxIds[0]}`), (r) => r.status === 200, 60_000, 500);
+  expect(back.body).toMatchObject({ id: boxIds[0], status: 'active' });
+});
 
 it('deletes through either API, and the teardown leaves no process and no container behind', async () => {
   for (const [i, id] of boxIds.entries()) expect((await call(i % 2, 'DELETE', `/api/vibeboxes/${id}`)).status).toBe(202);
