@@ -63,8 +63,9 @@ export class ManagedProcess {
     return this.spec.name;
   }
 
+  /** This process's value of MEMBER_MARK. */
   private get mark(): string {
-    return `${MEMBER_MARK}=${this.runDir}#${this.spec.name}`;
+    return `${this.runDir}#${this.spec.name}`;
   }
 
   /** The pid of the running process, or undefined if it is not running. */
@@ -84,7 +85,7 @@ export class ManagedProcess {
 
   private isOurs(pid: number): boolean {
     try {
-      return processAlive(pid) && fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(this.mark);
+      return processAlive(pid) && fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${MEMBER_MARK}=${this.mark}`);
     } catch {
       return false;
     }
@@ -113,10 +114,9 @@ export class ManagedProcess {
     const log = fs.openSync(this.logFile, 'a', 0o600);
     try {
       fs.writeSync(log, `\n=== ${new Date().toISOString()} start ${this.spec.command} ${this.spec.args.join(' ')}\n`);
-      const [key, value] = this.mark.split(/=(.*)/s);
       const child = spawn(this.spec.command, this.spec.args, {
         cwd: this.spec.cwd,
-        env: { ...this.spec.env, [key]: value },
+        env: { ...this.spec.env, [MEMBER_MARK]: this.mark },
         stdio: ['ignore', log, log],
         detached: true, // its own session and process group: pgid = pid
       });
