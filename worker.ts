@@ -1,7 +1,8 @@
 /**
  * The Temporal worker: vibeBoxWorkflow plus the activities, built from injected dependencies.
- * Shuts down gracefully on SIGINT/SIGTERM (the SDK's default signals): running activities finish
- * or heartbeat-time-out, and Temporal hands their work to the next worker.
+ * Shuts down on SIGINT/SIGTERM (the SDK's default signals): it stops polling, and with the SDK's
+ * default shutdownGraceTime of 0 running activities are cancelled at once; the workflow retries
+ * them on another worker per its policy (docs/operations.md, "Rolling restarts").
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';

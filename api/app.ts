@@ -2,6 +2,7 @@
 import express, { Express } from 'express';
 import type { Db } from '../lib/db';
 import { requireUser } from './auth';
+import { apiDocsRoutes } from './docs';
 import { errorHandler, HttpError, unknownRoute } from './errors';
 import { buildOpenApiDocument } from './openapi';
 import { vibeboxRoutes } from './routes';
@@ -22,6 +23,7 @@ export function createApp(deps: { db: Db; service: VibeBoxService }): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  app.use(apiDocsRoutes());
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The test command (README): sets up what is missing — Debian packages, npm packages, the
-# Temporal CLI, Postgres, dockerd, the VibeBox base image — then type-checks, lints and runs
-# every test tier against those real services. Between lint and the tests, the layer rules
-# (.dependency-cruiser.cjs): no import upward, no import circle. Extra arguments go to jest
-# (e.g. tests/unit).
+# Temporal CLI and the SQL-backed Temporal server (built once from its Go module, for
+# tests/e2e/cluster.test.ts), Postgres, dockerd, the VibeBox base image — then validates
+# docker-compose.yml, type-checks, lints, checks the layer rules (.dependency-cruiser.cjs: no
+# import upward, no import circle) and runs every test tier against those real services.
+# Extra arguments go to jest (e.g. tests/unit).
 # shellcheck source=lib/prelude.sh
 source "$(dirname "$0")/lib/prelude.sh"
+# shellcheck source=lib/temporal-server.sh
+source scripts/lib/temporal-server.sh
 
-ensure_apt_packages postgresql docker.io debootstrap
+# chromium: tests/e2e/apiDocs.test.ts renders the API explorer in it (headless).
+ensure_apt_packages postgresql docker.io debootstrap chromium
 ensure_node_modules
 ensure_temporal_cli
+ensure_temporal_server_binaries
 
 TEST_TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-7233}"
 TEST_PG_PORT="${TEST_PG_PORT:-5433}"
@@ -27,6 +32,8 @@ export TEMPORAL_ADDRESS="127.0.0.1:${TEST_TEMPORAL_PORT}"
 export VIBEBOX_SECRET_KEY="${VIBEBOX_SECRET_KEY:-$(head -c 32 /dev/urandom | base64)}"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 
+# The compose file is checked by compose-go, the loader of `docker compose` (tools/compose-check).
+echo "• compose file"; go -C tools/compose-check run . "$PWD/docker-compose.yml"
 echo "• type-check"; npx tsc -p .
 echo "• lint"; npx eslint .
 echo "• layers"; npm run --silent depcheck

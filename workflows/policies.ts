@@ -70,6 +70,12 @@ export const policies = {
    * provider's — so "next candidate" is "next region, then next provider".
    */
   failover: { onKinds: ['InsufficientStock'] as readonly FailureKind[] },
+  /**
+   * A step whose worker stopped heartbeating (killed, restarted, cut off) runs again on another
+   * worker, this many times in all, whatever its own rule — even a single-try wait: losing a
+   * worker must not fail a box (tests/e2e/cluster.test.ts kills one mid-wait).
+   */
+  workerLoss: { maxAttempts: 3 },
   /** One provider API call (not the wait that follows it). */
   providerCall: { timeout: 1 * minute },
   /** One create call: longer, because a create may resolve an order into instances (ECloud). */
