@@ -268,6 +268,8 @@ describe('errors', () => {
 describe('the official SDK, unmodified, against the emulator', () => {
   it('drives create → describe → stop → start → terminate', async () => {
     const c = sdkClient();
+    // Held in PENDING until described: a loaded machine must not race the 30 ms launch.
+    emu.cloud.setStuck('create', true);
     const run = await c.RunInstances({
       Placement: { Zone: 'ap-guangzhou-6' },
       InstanceType: 'S5.SMALL2',
@@ -285,6 +287,7 @@ describe('the official SDK, unmodified, against the emulator', () => {
     const described = await c.DescribeInstances({ Filters: [{ Name: 'tag:suite', Values: ['sdk'] }] });
     expect(described.TotalCount).toBe(1);
     expect(described.InstanceSet![0]).toMatchObject({ InstanceId: id, InstanceState: 'PENDING', InstanceType: 'S5.SMALL2', CPU: 1, Memory: 2, SystemDisk: { DiskType: 'CLOUD_SSD', DiskSize: 30 }, Placement: { Zone: 'ap-guangzhou-6' } });
+    emu.cloud.setStuck('create', false);
 
     await emu.cloud.waitForState(id, 'running');
     await c.StopInstances({ InstanceIds: [id], StopType: 'SOFT' });
