@@ -18,7 +18,8 @@
  *
  * The modules: model (states, instances, requests), catalog, emulatedCloud (the operations),
  * stateMachine (timed transitions), knobs (delays, stuck transitions, failed launches), stock,
- * quotas, clientTokens, ids, throttle, replayGuard, faults, backing, control + controlClient, server, handle.
+ * quotas, clientTokens, ids, throttle, replayGuard, faults, backing, control + controlClient, server, handle,
+ * stateFile (the state kept across restarts).
  */
 export * from './errors';
 export * from './model';
@@ -36,3 +37,4 @@ export * from './control';
 export * from './controlClient';
 export * from './server';
 export * from './handle';
+export { StateFile, type EmulatorState } from './stateFile';

@@ -57,6 +57,24 @@ class Emulator:
             time.sleep(0.1)
         raise AssertionError(f"{instance_id} did not reach {state} in {timeout} s (now {self.instances().get(instance_id)})")
 
+    def created_once(self, run):
+        """`run(token)` twice with one client token: one instance, which comes up running."""
+        [instance_id] = run("py-sdk-lifecycle")
+        assert run("py-sdk-lifecycle") == [instance_id]
+        self.wait_for(instance_id, "running")
+        return instance_id
+
+    def cycle(self, instance_id, *, stop, start, delete, shown):
+        """stop → start → delete through the SDK under test; `shown(state)` checks the SDK's own view."""
+        stop()
+        self.wait_for(instance_id, "stopped")
+        shown("stopped")
+        start()
+        self.wait_for(instance_id, "running")
+        delete()
+        self.wait_for(instance_id, "deleted")
+        shown("deleted")
+
     def stop(self):
         self.proc.terminate()
         try:

@@ -44,25 +44,27 @@ def describe(c, instance_id):
     return c.describe_instances(req).body.instances.instance
 
 
+ALIYUN_STATUS = {"stopped": "Stopped"}
+
+
 def test_create_describe_stop_start_delete(aliyun):
     c = client(aliyun)
-    [instance_id] = run_instance(c, token="py-sdk-lifecycle")
-    assert run_instance(c, token="py-sdk-lifecycle") == [instance_id]  # the client token holds
-    aliyun.wait_for(instance_id, "running")
+    instance_id = aliyun.created_once(lambda token: run_instance(c, token))
     [inst] = describe(c, instance_id)
-    assert inst.status == "Running"
-    assert inst.instance_type == "ecs.t6-c1m2.large"
-    assert {t.tag_key: t.tag_value for t in inst.tags.tag}["suite"] == "sdk-python"
-    assert inst.public_ip_address.ip_address
+    tags = {t.tag_key: t.tag_value for t in inst.tags.tag}
+    assert (inst.status, inst.instance_type, tags["suite"]) == ("Running", "ecs.t6-c1m2.large", "sdk-python")
+    assert inst.public_ip_address.ip_address  # ECS gives one only to instances created with bandwidth
 
-    c.stop_instance(ecs_models.StopInstanceRequest(instance_id=instance_id))
-    aliyun.wait_for(instance_id, "stopped")
-    assert describe(c, instance_id)[0].status == "Stopped"
-    c.start_instance(ecs_models.StartInstanceRequest(instance_id=instance_id))
-    aliyun.wait_for(instance_id, "running")
-    c.delete_instance(ecs_models.DeleteInstanceRequest(instance_id=instance_id, force=True))
-    aliyun.wait_for(instance_id, "deleted")
-    assert describe(c, instance_id) == []
+    def shown(state):
+        assert [i.status for i in describe(c, instance_id)] == ([ALIYUN_STATUS[state]] if state in ALIYUN_STATUS else [])
+
+    aliyun.cycle(
+        instance_id,
+        stop=lambda: c.stop_instance(ecs_models.StopInstanceRequest(instance_id=instance_id)),
+        start=lambda: c.start_instance(ecs_models.StartInstanceRequest(instance_id=instance_id)),
+        delete=lambda: c.delete_instance(ecs_models.DeleteInstanceRequest(instance_id=instance_id, force=True)),
+        shown=shown,
+    )
 
 
 def test_cloud_errors_surface_as_sdk_exceptions(aliyun):

@@ -57,24 +57,27 @@ class PinnedClock:
         return self.at
 
 
+TENCENT_STATE = {"stopped": "STOPPED"}
+
+
 def test_create_describe_stop_start_terminate(tencent):
     c = client(tencent)
-    [instance_id] = run_instance(c, token="py-sdk-lifecycle")
-    assert run_instance(c, token="py-sdk-lifecycle") == [instance_id]  # the client token holds
-    tencent.wait_for(instance_id, "running")
+    instance_id = tencent.created_once(lambda token: run_instance(c, token))
     [inst] = describe(c, instance_id)
-    assert inst.InstanceState == "RUNNING"
-    assert inst.InstanceType == "S5.MEDIUM4"
-    assert {t.Key: t.Value for t in inst.Tags}["suite"] == "sdk-python"
+    tags = {t.Key: t.Value for t in inst.Tags}
+    assert (inst.InstanceState, inst.InstanceType, tags["suite"]) == ("RUNNING", "S5.MEDIUM4", "sdk-python")
 
-    c.StopInstances(request(models.StopInstancesRequest, InstanceIds=[instance_id], StopType="SOFT_FIRST"))
-    tencent.wait_for(instance_id, "stopped")
-    assert describe(c, instance_id)[0].InstanceState == "STOPPED"
-    c.StartInstances(request(models.StartInstancesRequest, InstanceIds=[instance_id]))
-    tencent.wait_for(instance_id, "running")
-    c.TerminateInstances(request(models.TerminateInstancesRequest, InstanceIds=[instance_id]))
-    tencent.wait_for(instance_id, "deleted")
-    assert describe(c, instance_id) == []
+    def shown(state):
+        assert [i.InstanceState for i in describe(c, instance_id)] == ([TENCENT_STATE[state]] if state in TENCENT_STATE else [])
+
+    ids = [instance_id]
+    tencent.cycle(
+        instance_id,
+        stop=lambda: c.StopInstances(request(models.StopInstancesRequest, InstanceIds=ids, StopType="SOFT_FIRST")),
+        start=lambda: c.StartInstances(request(models.StartInstancesRequest, InstanceIds=ids)),
+        delete=lambda: c.TerminateInstances(request(models.TerminateInstancesRequest, InstanceIds=ids)),
+        shown=shown,
+    )
 
 
 def test_cloud_errors_surface_as_sdk_exceptions(tencent):
@@ -91,12 +94,21 @@ def test_a_wrong_secret_is_the_auth_error(tencent):
     assert refused.value.get_code() == "AuthFailure.SignatureFailure"
 
 
-def test_a_replayed_request_is_refused(tencent, monkeypatch):
+@pytest.fixture
+def running(tencent):
     c = client(tencent)
     [instance_id] = run_instance(c)
     tencent.wait_for(instance_id, "running")
-    # Both calls signed 10 s ago: the second is the first one's bytes again.
-    monkeypatch.setattr(abstract_client, "time", PinnedClock(int(time.time()) - 10))
+    return c, instance_id
+
+
+def pin_clock(monkeypatch, seconds_ago):
+    monkeypatch.setattr(abstract_client, "time", PinnedClock(int(time.time()) - seconds_ago))
+
+
+def test_a_replayed_request_is_refused(running, monkeypatch):
+    c, instance_id = running
+    pin_clock(monkeypatch, 10)  # both calls signed 10 s ago: the second is the first one's bytes again
     stop = request(models.StopInstancesRequest, InstanceIds=[instance_id])
     c.StopInstances(stop)
     with pytest.raises(TencentCloudSDKException) as refused:
@@ -104,12 +116,10 @@ def test_a_replayed_request_is_refused(tencent, monkeypatch):
     assert refused.value.get_code() == "AuthFailure.SignatureFailure"
 
 
-def test_a_signature_replayed_as_another_action_is_refused(tencent, monkeypatch):
-    c = client(tencent)
-    [instance_id] = run_instance(c)
-    tencent.wait_for(instance_id, "running")
+def test_a_signature_replayed_as_another_action_is_refused(tencent, running, monkeypatch):
+    c, instance_id = running
     # DescribeInstances and TerminateInstances of one id have the same body, so the same signature.
-    monkeypatch.setattr(abstract_client, "time", PinnedClock(int(time.time()) - 10))
+    pin_clock(monkeypatch, 10)
     assert len(describe(c, instance_id)) == 1
     with pytest.raises(TencentCloudSDKException) as refused:
         c.TerminateInstances(request(models.TerminateInstancesRequest, InstanceIds=[instance_id]))
@@ -117,11 +127,9 @@ def test_a_signature_replayed_as_another_action_is_refused(tencent, monkeypatch)
     assert tencent.instances()[instance_id]["state"] == "running"
 
 
-def test_two_calls_signed_in_one_second_both_pass(tencent, monkeypatch):
-    c = client(tencent)
-    [instance_id] = run_instance(c)
-    tencent.wait_for(instance_id, "running")
-    monkeypatch.setattr(abstract_client, "time", PinnedClock(int(time.time())))
+def test_two_calls_signed_in_one_second_both_pass(tencent, running, monkeypatch):
+    c, instance_id = running
+    pin_clock(monkeypatch, 0)
     assert describe(c, instance_id)[0].InstanceState == "RUNNING"
     c.StopInstances(request(models.StopInstancesRequest, InstanceIds=[instance_id]))
     tencent.wait_for(instance_id, "stopped")

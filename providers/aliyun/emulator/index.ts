@@ -52,7 +52,7 @@ export async function startAliyunEmulator(opts: EmulatorOptions): Promise<Emulat
   });
   const secrets = new Map(opts.credentials.map((c) => [c.accessKeyId, c.accessKeySecret]));
   const nonces = newNonceGuard();
-  const extras = new Map<string, InstanceExtras>();
+  const extras = cloud.sideTable<InstanceExtras>('extras'); // saved with the state
 
   const app = createEmulatorApp(cloud);
   // RPC style: every action is `/`, the action named by a header (V3) or a query parameter (V2).

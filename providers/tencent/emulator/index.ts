@@ -54,7 +54,7 @@ export async function startTencentEmulator(opts: EmulatorOptions): Promise<Emula
     defaultDiskGiB: 50,
     logger: log,
   });
-  const notes = new Map<string, InstanceNotes>();
+  const notes = cloud.sideTable<InstanceNotes>('notes'); // saved with the state
   cloud.onChange((inst) => {
     if (inst.state === 'deleted') notes.delete(inst.id);
   });
