@@ -7,8 +7,8 @@
  */
 
 export class ReplayGuard {
-  /** key → expiry (ms); a Map keeps insertion order, so expired keys are at the front. */
-  private readonly seen = new Map<string, number>();
+  /** key → when it was first seen and when it is forgotten (ms); a Map keeps insertion order, so expired keys are at the front. */
+  private readonly seen = new Map<string, { at: number; expiresAt: number }>();
 
   /**
    * @param windowMs how long a key is remembered: the cloud's whole timestamp window (skew both
@@ -19,16 +19,17 @@ export class ReplayGuard {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Records `key`; true on its first use, false when it was seen before (a replay). */
-  use(key: string): boolean {
+  /** Records `key`; undefined on its first use, else when it was first seen (ms): a replay. */
+  use(key: string): number | undefined {
     const now = this.now();
-    for (const [k, expiresAt] of this.seen) {
-      if (expiresAt > now) break;
+    for (const [k, entry] of this.seen) {
+      if (entry.expiresAt > now) break;
       this.seen.delete(k);
     }
-    if (this.seen.has(key)) return false;
-    this.seen.set(key, now + this.windowMs);
-    return true;
+    const earlier = this.seen.get(key);
+    if (earlier) return earlier.at;
+    this.seen.set(key, { at: now, expiresAt: now + this.windowMs });
+    return undefined;
   }
 
   get size(): number {

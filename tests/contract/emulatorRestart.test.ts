@@ -1,7 +1,7 @@
 /**
  * Emulators that keep their state survive their process: killed with SIGKILL in the middle of
  * transitions, a restarted one (the standalone command over the same --state file) finishes
- * them; and a Docker-backed instance is the same container, reached over the same SSH, after a
+ * them (the kill hits the emulator's own process); and a Docker-backed instance is the same container, reached over the same SSH, after a
  * restart — while a clean shutdown leaves no container that no instance owns. Needs the Docker
  * engine and the VibeBox base image for the second part, as the contract tier does.
  */
@@ -26,11 +26,14 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** `npx tsx scripts/emulator.ts` as its own process; resolves with it and its URL once it listens. */
+/**
+ * scripts/emulator.ts as its own process — node itself with tsx loaded, not `npx tsx`, whose
+ * wrappers would take the signal and leave the emulator running. Resolves once it listens.
+ */
 async function emulatorProcess(cloud: string, statePath: string): Promise<{ proc: ChildProcess; url: string }> {
   const proc = spawn(
-    'npx',
-    ['tsx', 'scripts/emulator.ts', cloud, '--port', '0', '--backing', 'none', '--state', statePath, '--access-key-id', KEY.accessKeyId, '--access-key-secret', KEY.accessKeySecret],
+    process.execPath,
+    ['--import', 'tsx', 'scripts/emulator.ts', cloud, '--port', '0', '--backing', 'none', '--state', statePath, '--access-key-id', KEY.accessKeyId, '--access-key-secret', KEY.accessKeySecret],
     { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,11 +1,13 @@
 """
-Starts each cloud emulator as the standalone command runs it (`npx tsx scripts/emulator.ts
-<cloud> --port 0 --backing none`), for the official Python SDKs to drive, and writes this run's
-counts where scripts/test.sh folds them into the one closing "Tests:" line.
+Starts each cloud emulator as the standalone command runs it (scripts/emulator.ts <cloud>
+--port 0 --backing none, under node with tsx loaded: one process, which stop() ends — `npx tsx`
+would leave the emulator running behind its wrappers), for the official Python SDKs to drive,
+and writes this run's counts where scripts/test.sh folds them into the one closing "Tests:" line.
 """
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -21,7 +23,7 @@ class Emulator:
     def __init__(self, cloud: str):
         self.cloud = cloud
         self.proc = subprocess.Popen(
-            ["npx", "tsx", "scripts/emulator.ts", cloud, "--port", "0", "--backing", "none",
+            [shutil.which("node") or "node", "--import", "tsx", "scripts/emulator.ts", cloud, "--port", "0", "--backing", "none",
              "--access-key-id", ACCESS_KEY_ID, "--access-key-secret", ACCESS_KEY_SECRET],
             cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "LOG_LEVEL": "warn"},
         )

@@ -72,7 +72,7 @@ function authenticateV3(call: IncomingCall, authorization: string, secrets: Read
     const stringToSign = acs3StringToSign(acs3CanonicalRequest(request, auth.signedHeaders)).replace('\n', ' ');
     throw new AliyunApiError(400, 'SignatureDoesNotMatch', `Specified signature does not match our calculation. The server string to sign is: ${stringToSign}`);
   }
-  if (!nonces.use(`${auth.accessKeyId}\u0000${header(call.headers, 'x-acs-signature-nonce')}`)) throw nonceUsed();
+  if (nonces.use(`${auth.accessKeyId}\u0000${header(call.headers, 'x-acs-signature-nonce')}`) !== undefined) throw nonceUsed();
   return { accessKeyId: auth.accessKeyId, action: header(call.headers, 'x-acs-action') ?? '', params: { ...formParams(call), ...call.query }, signatureVersion: 'v3' };
 }
 
@@ -88,7 +88,7 @@ function authenticateV2(call: IncomingCall, secrets: ReadonlyMap<string, string>
     // ECS's words, up to the colon the legacy SDK splits on to compare our string to sign with its own.
     throw new AliyunApiError(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${rpcV2StringToSign(call.method, all)}`);
   }
-  if (!nonces.use(`${all.AccessKeyId}\u0000${all.SignatureNonce}`)) throw nonceUsed();
+  if (nonces.use(`${all.AccessKeyId}\u0000${all.SignatureNonce}`) !== undefined) throw nonceUsed();
   const params = Object.fromEntries(Object.entries(all).filter(([k]) => !V2_SIGNING_PARAMS.has(k)));
   return { accessKeyId: all.AccessKeyId, action: all.Action, params, signatureVersion: 'v2' };
 }

@@ -33,7 +33,7 @@ export function newNonceGuard(): ReplayGuard {
 export function authenticate(method: string, url: URL, secretOf: (accessKey: string) => string | undefined, nonces: ReplayGuard): string {
   const verdict = verifyRequest({ method, path: url.pathname, params: Object.fromEntries(url.searchParams), secretOf });
   if (!verdict.ok) throw new EcloudWireError(HTTP_STATUS.auth, 'FORBIDDEN', AUTH_CODES[verdict.failure], verdict.message);
-  if (!nonces.use(`${verdict.accessKey}\u0000${verdict.nonce}`)) {
+  if (nonces.use(`${verdict.accessKey}\u0000${verdict.nonce}`) !== undefined) {
     throw new EcloudWireError(HTTP_STATUS.auth, 'FORBIDDEN', CODES.nonceUsed, 'SignatureNonce was already used: a replayed request is refused');
   }
   return verdict.accessKey;

@@ -9,16 +9,17 @@
  * makes a request unique, and it is accepted once — with one exception the SDKs force on any
  * server that accepts them: two honest calls with the same body signed within the same second
  * (a DescribeInstances then a StartInstances of one instance, say) carry the same signature.
- * So a signature seen before is refused once its signing second is more than
- * SAME_SECOND_GRACE_MS old; a replay within that moment of the original is indistinguishable
- * from such a second call and passes, as it would on the real cloud.
+ * So a signature seen before is refused once SAME_SECOND_GRACE_MS have passed since it was first
+ * received — measured on the emulator's clock, so a client clock running ahead or behind neither
+ * widens the window nor refuses an honest second call. A replay within that moment of the
+ * original is indistinguishable from such a call and passes, as it would on the real cloud.
  */
 import type { Request } from 'express';
 import { ReplayGuard } from '../../emulation';
 import { MAX_CLOCK_SKEW_SECONDS, verifyTc3Request } from '../signature';
 import { TencentApiError } from './errors';
 
-/** The signing second, plus time in transit for a second call signed in it. */
+/** The rest of the signing second, plus time in transit for a second call signed in it. */
 export const SAME_SECOND_GRACE_MS = 3000;
 
 /** One value per header, lower-case names, as the signature check reads them. */
@@ -37,8 +38,8 @@ export function authenticate(req: Request, body: Buffer, secrets: ReadonlyMap<st
   const headers = Object.fromEntries(Object.keys(req.headers).map((k) => [k, header(req, k)]));
   const verdict = verifyTc3Request({ method: req.method, path: '/', query: '', headers, body }, (id) => secrets.get(id), Math.floor(nowMs / 1000));
   if (!verdict.ok) throw new TencentApiError(verdict.code, verdict.message);
-  const firstUse = seen.use(`${verdict.secretId}/${verdict.signature}`);
-  if (!firstUse && nowMs > verdict.timestamp * 1000 + SAME_SECOND_GRACE_MS) {
+  const firstSeenAt = seen.use(`${verdict.secretId}/${verdict.signature}`);
+  if (firstSeenAt !== undefined && nowMs > firstSeenAt + SAME_SECOND_GRACE_MS) {
     // No documented code for a replay: the signature family's own refusal, saying why.
     throw new TencentApiError('AuthFailure.SignatureFailure', 'The request signature was already used: a replayed request is refused.');
   }
