@@ -4,10 +4,12 @@ Starts each cloud emulator as the standalone command runs it (scripts/emulator.t
 would leave the emulator running behind its wrappers), for the official Python SDKs to drive,
 and writes this run's counts where scripts/test.sh folds them into the one closing "Tests:" line.
 """
+import ctypes
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -19,6 +21,11 @@ ACCESS_KEY_ID = "AKIDpythonSdk"
 ACCESS_KEY_SECRET = "python-Sdk-Secret-1"
 
 
+def _end_with_parent():
+    """Linux: the emulator gets SIGTERM if pytest dies without tearing its fixtures down."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Emulator:
     def __init__(self, cloud: str):
         self.cloud = cloud
@@ -26,6 +33,7 @@ class Emulator:
             [shutil.which("node") or "node", "--import", "tsx", "scripts/emulator.ts", cloud, "--port", "0", "--backing", "none",
              "--access-key-id", ACCESS_KEY_ID, "--access-key-secret", ACCESS_KEY_SECRET],
             cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "LOG_LEVEL": "warn"},
+            preexec_fn=_end_with_parent,
         )
         deadline = time.monotonic() + 60
         line = ""
