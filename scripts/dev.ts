@@ -59,7 +59,8 @@ async function main(): Promise<void> {
     log.warn('Docker provider off', { reason: dockerProblem });
   }
 
-  const clouds = await startLocalClouds(env);
+  // Emulated clouds keep their instances, keys and ports in the data directory across restarts.
+  const clouds = await startLocalClouds(env, { stateDir: path.join(dataDir, 'emulators') });
   Object.assign(env, clouds.env);
   stops.push(clouds.close);
 

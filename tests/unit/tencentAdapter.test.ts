@@ -110,7 +110,7 @@ describe('lifecycle through the emulator', () => {
   it('maps states, keeps tags (including the emulated mark) and addresses, and hands back the password', async () => {
     const p = await provider();
     // Slow enough that the transitional states are observed, not raced past.
-    await control.setDelays({ start: 300, stop: 300, reboot: 300, delete: 300 });
+    await control.setDelays({ create: 300, start: 300, stop: 300, reboot: 300, delete: 300 });
     const created = await p.createResource(spec({ name: 'vibebox-unit' }));
     expect(created).toMatchObject({ status: ResourceStatus.CREATING, sshUser: 'root', sshPort: 22, metadata: { tencentState: 'PENDING', instanceName: 'vibebox-unit' } });
     expect(created.id).toMatch(/^ins-[a-z0-9]{8}$/);
