@@ -5,6 +5,7 @@
 #
 #   scripts/cluster.sh up [--apis N] [--workers N] [--emulators aliyun,tencent,chinamobile] [--fresh]
 #                         [--private-postgres PORT]   (a Postgres of its own, process `postgres`)
+#                         [--temporal-postgres PORT]  (Temporal's databases on a second one, `postgres-temporal`)
 #   scripts/cluster.sh status | down
 #   scripts/cluster.sh stop|kill|start|restart <name>     e.g. kill worker-1, restart temporal
 #

@@ -2,8 +2,10 @@
  * The cluster runner's command line (scripts/cluster.sh sets up the services, then runs this):
  *
  *   up [--apis N] [--workers N] [--emulators aliyun,tencent] [--fresh] [--private-postgres PORT]
+ *      [--temporal-postgres PORT]
  *                       start the production shape (scripts/cluster/cluster.ts) and return;
- *                       --private-postgres: on a Postgres of its own (process `postgres`)
+ *                       --private-postgres: on a Postgres of its own (process `postgres`);
+ *                       --temporal-postgres: Temporal's databases on a second one (`postgres-temporal`)
  *   status              every process: name, pid (or "down"), log file; and the endpoints
  *   stop|kill|start|restart <name>
  *                       one process: SIGTERM | SIGKILL | start (waits until ready) | stop+start
@@ -16,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { redactText } from '../lib/redact';
 import { Cluster, openCluster, startCluster } from './cluster/cluster';
 
-const USAGE = `usage: scripts/cluster.sh up [--apis N] [--workers N] [--emulators c1,c2] [--fresh] [--private-postgres PORT]
+const USAGE = `usage: scripts/cluster.sh up [--apis N] [--workers N] [--emulators c1,c2] [--fresh] [--private-postgres PORT] [--temporal-postgres PORT]
        scripts/cluster.sh status | down
        scripts/cluster.sh stop|kill|start|restart <name>   (names: see status)\n`;
 
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
       emulators: { type: 'string', default: '' },
       fresh: { type: 'boolean', default: false },
       'private-postgres': { type: 'string' },
+      'temporal-postgres': { type: 'string' },
     },
   });
   const [command, name] = positionals;
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
       const cluster = await startCluster({
         runDir,
         ...(values['private-postgres'] ? { privatePostgresPort: Number(values['private-postgres']) } : { databaseUrl: required('DATABASE_URL') }),
+        ...(values['temporal-postgres'] ? { temporalPostgresPort: Number(values['temporal-postgres']) } : {}),
         temporalBinDir: required('VIBEBOX_TEMPORAL_SERVER_DIR'),
         apis: Number(values.apis),
         workers: Number(values.workers),

@@ -27,6 +27,13 @@ export interface ClusterOptions {
    * Debian binaries) and put every database there: the one a chaos test may stop or kill.
    */
   privatePostgresPort?: number;
+  /**
+   * Put Temporal's databases on a second Postgres of the cluster's own, on this port (process
+   * `postgres-temporal`, data in <runDir>/postgres-temporal), as production gives Temporal its own
+   * instance: stopping the platform's Postgres then leaves Temporal serving. Needs
+   * `privatePostgresPort`.
+   */
+  temporalPostgresPort?: number;
   /** Where temporal-server and temporal-sql-tool are (VIBEBOX_TEMPORAL_SERVER_DIR). */
   temporalBinDir: string;
   /** Frontend gRPC port (the server takes the next 4 and +10..+13 too). Default 7243. */
@@ -63,6 +70,7 @@ interface SavedCluster {
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const STATE_FILE = 'cluster.json';
+const TEMPORAL_POSTGRES = 'postgres-temporal';
 
 /** The Node entry points run in-process through tsx's loader: the pid is the app itself, not an npx wrapper. */
 const nodeApp = (script: string, ...args: string[]) => ({ command: process.execPath, args: ['--import', 'tsx', script, ...args] });
@@ -70,6 +78,8 @@ const nodeApp = (script: string, ...args: string[]) => ({ command: process.execP
 export class Cluster {
   /** Only with `privatePostgresPort`. */
   readonly postgres: ManagedProcess | undefined;
+  /** Only with `temporalPostgresPort`: the Postgres holding Temporal's databases. */
+  readonly temporalPostgres: ManagedProcess | undefined;
   readonly temporal: ManagedProcess;
   readonly apis: ManagedProcess[];
   readonly workers: ManagedProcess[];
@@ -84,6 +94,7 @@ export class Cluster {
     this.members = saved.specs.map((s) => new ManagedProcess(s, runDir));
     const named = (prefix: string) => this.members.filter((m) => m.name.startsWith(prefix));
     this.postgres = this.members.find((m) => m.name === 'postgres');
+    this.temporalPostgres = this.members.find((m) => m.name === TEMPORAL_POSTGRES);
     this.temporal = this.member('temporal');
     this.apis = named('api-');
     this.workers = named('worker-');
@@ -99,6 +110,11 @@ export class Cluster {
   /** Base URL of API process i (0-based). */
   apiUrl(i = 0): string {
     return this.saved.apiUrls[i];
+  }
+
+  /** Base URL of a cloud's emulator (its control API is at <url>/_emulator). */
+  emulatorUrl(cloud: string): string {
+    return `http://127.0.0.1:${this.member(`emulator-${cloud}`).spec.ports[0]}`;
   }
 
   get temporalAddress(): string {
@@ -120,11 +136,11 @@ export class Cluster {
 
   /**
    * Starts every process that is not running, in dependency order, each ready before the next
-   * group: the private Postgres, emulators, Temporal (then its namespace), the first API (it
+   * group: the private Postgres servers, emulators, Temporal (then its namespace), the first API (it
    * applies the migrations alone), then the other APIs and the workers together.
    */
   async start(): Promise<void> {
-    await this.postgres?.start();
+    await Promise.all([this.postgres, this.temporalPostgres].map((p) => p?.start()));
     await Promise.all(this.emulators.map((e) => e.start()));
     await this.temporal.start();
     await ensureNamespace(this.saved.temporal);
@@ -138,7 +154,7 @@ export class Cluster {
     await Promise.all([...this.apis, ...this.workers].map((m) => m.stop()));
     await this.temporal.stop();
     await Promise.all(this.emulators.map((e) => e.stop()));
-    await this.postgres?.stop();
+    await Promise.all([this.postgres, this.temporalPostgres].map((p) => p?.stop()));
   }
 
   status(): Array<{ name: string; pid: number | undefined; logFile: string }> {
@@ -158,19 +174,29 @@ function emulatorEnv(log: string): Record<string, string> {
 
 type Env = Record<string, string>;
 
-/** initdb (once) and start the private Postgres; returns its spec and the platform's database URL. */
-async function startPrivatePostgres(runDir: string, port: number, env: Env, started: ManagedProcess[]): Promise<{ spec: ProcessSpec; databaseUrl: string }> {
+/**
+ * initdb (once) and start a private Postgres named `name` (data in <runDir>/<name>); returns its
+ * spec and the URL of `database` on it (created if missing).
+ */
+async function startPrivatePostgres(
+  runDir: string,
+  name: string,
+  port: number,
+  database: string,
+  env: Env,
+  started: ManagedProcess[],
+): Promise<{ spec: ProcessSpec; databaseUrl: string }> {
   // The postgres user must reach its data directory: others may traverse the run directory, not
   // list it (its files are the owner's alone).
   fs.chmodSync(runDir, 0o711);
-  const dataDir = path.join(runDir, 'postgres');
+  const dataDir = path.join(runDir, name);
   await initPrivatePostgres(dataDir);
-  const spec = privatePostgresProcess(dataDir, port, env);
+  const spec = privatePostgresProcess(name, dataDir, port, env);
   const postgres = new ManagedProcess(spec, runDir);
   started.push(postgres);
   await postgres.start();
-  await ensurePrivateDatabase(port, 'vibebox');
-  return { spec, databaseUrl: privatePostgresUrl(port, 'vibebox') };
+  await ensurePrivateDatabase(port, database);
+  return { spec, databaseUrl: privatePostgresUrl(port, database) };
 }
 
 const emulatorSpec = (cloud: string, port: number, env: Env): ProcessSpec => ({
@@ -219,9 +245,13 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const baseEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
   const started: ManagedProcess[] = [];
   try {
-    const postgres = o.privatePostgresPort ? await startPrivatePostgres(runDir, o.privatePostgresPort, baseEnv, started) : undefined;
+    if (o.temporalPostgresPort && !o.privatePostgresPort) throw new Error('temporalPostgresPort needs privatePostgresPort');
+    const postgres = o.privatePostgresPort ? await startPrivatePostgres(runDir, 'postgres', o.privatePostgresPort, 'vibebox', baseEnv, started) : undefined;
     const databaseUrl = postgres?.databaseUrl ?? o.databaseUrl;
     if (!databaseUrl) throw new Error('startCluster needs databaseUrl or privatePostgresPort');
+    const temporalPostgres = o.temporalPostgresPort
+      ? await startPrivatePostgres(runDir, TEMPORAL_POSTGRES, o.temporalPostgresPort, 'postgres', baseEnv, started)
+      : undefined;
 
     const emulatorSpecs = (o.emulators ?? []).map((cloud, i) => emulatorSpec(cloud, (o.emulatorPort ?? 9101) + i, baseEnv));
     const emulators = emulatorSpecs.map((s) => new ManagedProcess(s, runDir));
@@ -231,7 +261,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
 
     const temporal: TemporalServerOptions = {
       binDir: o.temporalBinDir,
-      postgres: postgresServerOf(databaseUrl),
+      postgres: postgresServerOf(temporalPostgres?.databaseUrl ?? databaseUrl),
       databases: o.temporalDatabases ?? { main: 'temporal_cluster', visibility: 'temporal_cluster_visibility' },
       port: o.temporalPort ?? 7243,
       namespace: o.namespace ?? 'vibebox',
@@ -256,6 +286,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       appEnv,
       specs: [
         ...(postgres ? [postgres.spec] : []),
+        ...(temporalPostgres ? [temporalPostgres.spec] : []),
         ...emulatorSpecs,
         temporalServerProcess(temporal, runDir, baseEnv),
         ...apiPorts.map((port, i) => apiSpec(i + 1, port, { ...baseEnv, ...appEnv })),

@@ -42,9 +42,10 @@ export async function initPrivatePostgres(dataDir: string): Promise<void> {
   }
 }
 
-export function privatePostgresProcess(dataDir: string, port: number, env: Record<string, string>): ProcessSpec {
+/** `name`: the process's name in the cluster (`postgres`, or `postgres-temporal` for Temporal's own). */
+export function privatePostgresProcess(name: string, dataDir: string, port: number, env: Record<string, string>): ProcessSpec {
   return {
-    name: 'postgres',
+    name,
     command: 'runuser',
     args: ['-u', 'postgres', '--', path.join(binDir(), 'postgres'), '-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
     env,
