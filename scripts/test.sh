@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): sets up what is missing — Debian packages, npm packages, the
 # Temporal CLI and the SQL-backed Temporal server (built once from its Go module, for
-# tests/e2e/cluster.test.ts), Postgres, dockerd, the VibeBox base image — then validates
+# tests/e2e/chaos.test.ts), Postgres, dockerd, the VibeBox base image — then validates
 # docker-compose.yml, type-checks, lints, checks the layer rules (.dependency-cruiser.cjs: no
 # import upward, no import circle) and runs every test tier against those real services, and
 # (whole suite only) the official Python SDKs against the cloud emulators

@@ -73,7 +73,7 @@ export const policies = {
   /**
    * A step whose worker stopped heartbeating (killed, restarted, cut off) runs again on another
    * worker, this many times in all, whatever its own rule — even a single-try wait: losing a
-   * worker must not fail a box (tests/e2e/cluster.test.ts kills one mid-wait).
+   * worker must not fail a box (tests/e2e/chaos.test.ts, R1, kills one mid-wait).
    */
   workerLoss: { maxAttempts: 3 },
   /** One provider API call (not the wait that follows it). */
