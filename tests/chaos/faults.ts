@@ -3,6 +3,7 @@
  * progress, a seeded random source), the report it hands back, and the moves several faults make —
  * waiting a random while, sending box requests in the middle of an outage, probing the APIs.
  */
+import type { ManagedProcess } from '../../scripts/cluster/process';
 import type { ChaosEnvironment, ChaosUser } from './environment';
 import type { BoxRequest } from './load';
 import type { Progress } from './progress';
@@ -89,4 +90,30 @@ export function unansweredProbes(probes: Probe[]): string[] {
 /** Starts every cluster member that is down (a fault's victim), each waiting until ready. */
 export async function restoreAll(env: ChaosEnvironment): Promise<void> {
   for (const m of env.cluster.members) if (!m.isRunning()) await m.start();
+}
+
+/**
+ * One outage of a service: SIGKILL `victim`, keep it down `downMs` while probing the APIs and
+ * sending `requestsDuring` box requests half-way, then start it again (waiting until it is ready).
+ * Returns once the requests sent during the outage have their answers too.
+ */
+export async function outage(
+  ctx: FaultContext,
+  victim: ManagedProcess,
+  downMs: number,
+  o: { label: string; requestsDuring: number },
+): Promise<{ event: FaultEvent & { backAt: number }; probes: Probe[] }> {
+  const event: FaultEvent = { target: victim.name, at: since(ctx), inFlight: ctx.progress.unsettled().length };
+  await victim.kill();
+  let probing = true;
+  const probed = probeApis(ctx, `${victim.name} down`, () => !probing);
+  const requested = sleep(downMs / 2).then(() => ctx.addRequests(o.requestsDuring, `${o.label} outage`));
+  await sleep(downMs);
+  probing = false;
+  const probes = await probed;
+  await victim.start();
+  const back = { ...event, backAt: since(ctx) };
+  // Requests sent during the outage may have waited for the service: their answers come in now.
+  await requested;
+  return { event: back, probes };
 }

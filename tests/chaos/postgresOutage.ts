@@ -4,7 +4,7 @@
  * down the APIs must answer (an error, not a hang); box requests sent meanwhile must be refused
  * cleanly; once it is back both APIs must serve again, and the in-flight boxes must still settle.
  */
-import { Fault, FaultEvent, Probe, probeApis, randomWait, since, sleep, unansweredProbes } from './faults';
+import { Fault, outage, randomWait, since, sleep, unansweredProbes } from './faults';
 
 export interface PostgresOutageOptions {
   firstAt: readonly [number, number];
@@ -24,17 +24,8 @@ export function postgresOutage(o: PostgresOutageOptions): Fault {
       if (!postgres) throw new Error('R3 needs the cluster to run its own Postgres (privatePostgresPort)');
       await randomWait(ctx, o.firstAt);
       if (!ctx.progress.inFlight) return { summary: 'no outage (nothing in flight)', events: [], probes: [], problems: [] };
-      const event: FaultEvent = { target: postgres.name, at: since(ctx), inFlight: ctx.progress.unsettled().length };
-      await postgres.kill();
-      let probing = true;
-      const probed = probeApis(ctx, 'Postgres down', () => !probing);
-      const requested = sleep(o.downMs / 2).then(() => ctx.addRequests(o.requestsDuring, 'R3 outage'));
-      await sleep(o.downMs);
-      probing = false;
-      const probes: Probe[] = await probed;
-      await postgres.start(); // crash recovery, then ready
-      event.backAt = since(ctx);
-      await requested;
+      // Started again after the outage: crash recovery, then ready.
+      const { event, probes } = await outage(ctx, postgres, o.downMs, { label: 'R3', requestsDuring: o.requestsDuring });
 
       // Both APIs serve again: their pools drop the dead connections and reconnect.
       const problems = unansweredProbes(probes);
@@ -44,8 +35,8 @@ export function postgresOutage(o: PostgresOutageOptions): Fault {
           for (;;) {
             const at = since(ctx);
             const res = await ctx.env.call(api, ctx.user.token, 'GET', '/api/vibeboxes', undefined, 20_000);
-            probes.push({ at, api, what: 'Postgres back', status: res.status, ms: res.ms, error: res.error });
-            if (res.status === 200) return at - event.backAt!;
+            probes.push({ at, api, what: 'postgres back', status: res.status, ms: res.ms, error: res.error });
+            if (res.status === 200) return at - event.backAt;
             if (Date.now() > deadline) {
               problems.push(`API ${api + 1} did not serve GET /api/vibeboxes within ${o.recoveryMs / 1000} s of Postgres coming back (last: ${res.status || res.error})`);
               return undefined;

@@ -5,7 +5,7 @@
  * requests sent while it is down must be refused cleanly (no box half made), and the APIs must
  * answer meanwhile.
  */
-import { Fault, FaultEvent, Probe, probeApis, randomWait, since, sleep, unansweredProbes } from './faults';
+import { Fault, FaultEvent, outage, Probe, randomWait, unansweredProbes } from './faults';
 
 export interface TemporalOutageOptions {
   outages: number;
@@ -21,27 +21,16 @@ export function temporalOutage(o: TemporalOutageOptions): Fault {
     name: 'R2',
     title: 'Temporal server SIGKILLed mid-flight, then started again',
     async strike(ctx) {
-      const temporal = ctx.env.cluster.temporal;
       const events: FaultEvent[] = [];
       const probes: Probe[] = [];
+      const temporal = ctx.env.cluster.temporal;
       for (let k = 0; k < o.outages; k++) {
         await randomWait(ctx, k === 0 ? o.firstAt : o.gap);
         if (!ctx.progress.inFlight) break;
-        const event: FaultEvent = { target: temporal.name, at: since(ctx), inFlight: ctx.progress.unsettled().length };
-        await temporal.kill();
-        events.push(event);
-        const downMs = ctx.rng.between(o.down[0], o.down[1]);
-        let probing = true;
-        const probed = probeApis(ctx, 'Temporal down', () => !probing);
-        const requested = sleep(downMs / 2).then(() => ctx.addRequests(o.requestsDuring, 'R2 outage'));
-        await sleep(downMs);
-        probing = false;
-        probes.push(...(await probed));
-        await temporal.start();
-        event.backAt = since(ctx);
+        const { event, probes: during } = await outage(ctx, temporal, ctx.rng.between(o.down[0], o.down[1]), { label: 'R2', requestsDuring: o.requestsDuring });
         event.note = `down ${((event.backAt - event.at) / 1000).toFixed(0)} s`;
-        // Requests sent during the outage may wait for the server: their answers come in now.
-        await requested;
+        events.push(event);
+        probes.push(...during);
       }
       return {
         summary: events.map((e) => `SIGKILL at ${(e.at / 1000).toFixed(0)} s, ${e.note}`).join('; ') || 'no outage (nothing in flight)',

@@ -127,8 +127,8 @@ it('R2: the Temporal server SIGKILLed and restarted mid-flight — no box lost o
 
 it("R3: the platform's Postgres down 30 s mid-flight — no box lost or doubled, the APIs answer meanwhile and serve again after", async () => {
   const r = await scenario('R3');
-  expect(r.fault.probes.filter((p) => p.what === 'Postgres down').length).toBeGreaterThan(0);
-  expect(r.fault.probes.filter((p) => p.what === 'Postgres back').some((p) => p.status === 200)).toBe(true);
+  expect(r.fault.probes.filter((p) => p.what === 'postgres down').length).toBeGreaterThan(0);
+  expect(r.fault.probes.filter((p) => p.what === 'postgres back').some((p) => p.status === 200)).toBe(true);
 }, 30 * 60_000);
 
 it('teardown leaves no process and no container behind', async () => {
