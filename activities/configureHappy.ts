@@ -6,10 +6,11 @@
 import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
-import type { Db } from '../lib/db';
+import type { DatabaseRetry, Db } from '../lib/db';
 import type { SecretBox } from '../lib/secretBox';
 import { HostKeyMismatchError, SshSession } from '../lib/ssh';
 import { ProviderError } from '../providers/errors';
+import { databaseSteps } from './databaseSteps';
 import { asActivity } from './failures';
 import { heartbeating } from './heartbeat';
 import { HappyScriptReport, HappySettings, happyScript, parseReport } from './happyScript';
@@ -18,6 +19,7 @@ export interface ConfigureHappyDeps {
   db: Db;
   secrets: SecretBox;
   happy: HappySettings;
+  databaseRetry: DatabaseRetry;
 }
 
 export interface ConfigureHappyInput {
@@ -29,14 +31,14 @@ export interface ConfigureHappyInput {
   connectDeadlineMs: number;
 }
 
-export const createHappyActivities = ({ db, secrets, happy }: ConfigureHappyDeps) => ({
+export const createHappyActivities = ({ db, secrets, happy, databaseRetry }: ConfigureHappyDeps) => ({
   async configureHappy(input: ConfigureHappyInput): Promise<HappyScriptReport> {
     return asActivity(async () => {
       const ctx = Context.current();
-      const [row] = await db
-        .select({ sealed: vibeboxes.sshPasswordEnc, hostKey: vibeboxes.sshHostKey })
-        .from(vibeboxes)
-        .where(eq(vibeboxes.id, input.vibeboxId));
+      const step = databaseSteps(databaseRetry);
+      const [row] = await step(() =>
+        db.select({ sealed: vibeboxes.sshPasswordEnc, hostKey: vibeboxes.sshHostKey }).from(vibeboxes).where(eq(vibeboxes.id, input.vibeboxId)),
+      );
       if (!row?.sealed) throw new ProviderError('InvalidRequest', `no login password on record for ${input.vibeboxId}`);
       ctx.heartbeat({ step: 'connect' });
       const session = await SshSession.open(
@@ -54,7 +56,7 @@ export const createHappyActivities = ({ db, secrets, happy }: ConfigureHappyDeps
       });
       // Trust on first use: the key seen now is the one every later connection must present,
       // and the one users can check their first `ssh` against (the API shows it).
-      if (!row.hostKey) await db.update(vibeboxes).set({ sshHostKey: session.hostKey }).where(eq(vibeboxes.id, input.vibeboxId));
+      if (!row.hostKey) await step(() => db.update(vibeboxes).set({ sshHostKey: session.hostKey }).where(eq(vibeboxes.id, input.vibeboxId)));
       // The cancellation of the activity (workflow gave up) closes the session at once.
       const onCancel = () => session.close();
       ctx.cancellationSignal.addEventListener('abort', onCancel);
