@@ -1,3 +1,4 @@
+/** The admission rules as plain functions: environment overrides, the Idempotency-Key format and hash, plan fit. */
 import { admissionRulesFromEnv, IdempotencyKey, requestHash } from '../../api/admission';
 import { CATALOG_SIZES, misfit } from '../../providers/capacity';
 import { policies } from '../../workflows/policies';
