@@ -12,6 +12,8 @@ import { placementFromEnv } from '../providers/settings';
 import { createApp } from './app';
 import { connectTemporal } from './temporalClient';
 import { createVibeBoxService } from './vibeboxService';
+import { admissionRulesFromEnv } from './admission';
+import { policies } from '../workflows/policies';
 
 /**
  * How long a stopping API waits for the requests in flight (each is short: a Postgres read or
@@ -28,19 +30,21 @@ export interface ApiHandle {
 
 export async function startApi(config: AppConfig, opts: { database?: Database; env?: Record<string, string | undefined> } = {}): Promise<ApiHandle> {
   const log = createLogger('api');
-  const database = opts.database ?? connectDatabase(config.DATABASE_URL);
+  const database = opts.database ?? connectDatabase(config.DATABASE_URL, policies.dependencies.database);
   await migrateDatabase(database);
+  // Lazy: the API starts (and serves reads) while Temporal is away.
   const { client: temporal, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const env = opts.env ?? process.env;
   const service = createVibeBoxService({
-    db: database.db,
+    database,
     temporal,
     secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
     placement: placementFromEnv(env),
+    admission: admissionRulesFromEnv(env),
   });
-  const server = http.createServer(createApp({ db: database.db, service }));
+  const server = http.createServer(createApp({ database, temporal, service }));
   const inFlight = new Set<http.ServerResponse>();
   server.on('request', (_req, res: http.ServerResponse) => {
     inFlight.add(res);
