@@ -55,6 +55,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
     happy: happySettingsFrom(config),
     databaseRetry: policies.dependencies.databaseRetry,
     log,
+    alertWebhookUrl: (opts.env ?? process.env).VIBEBOX_ALERT_WEBHOOK_URL || undefined,
   });
   // Heartbeats reach the server every few seconds (the SDK's default throttle lets a 2-minute
   // heartbeat timeout go 60 s unheard): an activity then outlives a Temporal outage of up to its

@@ -25,7 +25,9 @@ export async function publishProviderCapacity({ db, providers, log }: { db: Db; 
           .values({ providerType: type, region, ...row })
           .onConflictDoUpdate({ target: [providerCapacity.providerType, providerCapacity.region], set: { ...row, observedAt: sql`now()` } });
       } catch (err) {
-        log.warn('could not publish provider capacity', { providerType: type, region, error: err });
+        // Reported at start-up: an enabled provider that cannot even be built (no keys, a bad
+        // endpoint) is skipped by selection and fails its health checks until it is fixed.
+        log.error('enabled provider is not usable: new boxes skip it', { providerType: type, region, error: err });
       }
     }
   }

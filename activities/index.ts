@@ -11,6 +11,7 @@ import { createHappyActivities } from './configureHappy';
 import { createHappyPairingActivities } from './happyPairing';
 import type { HappySettings } from './happyScript';
 import { createProviderActivities } from './providerActivities';
+import { createHealthActivities } from './providerHealth';
 import { createStateActivities } from './stateActivities';
 
 export interface ActivityDeps {
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   /** How activities wait out a Postgres outage (policies.dependencies.databaseRetry, passed down). */
   databaseRetry: DatabaseRetry;
   log: Logger;
+  /** Where health alerts are POSTed besides the log (VIBEBOX_ALERT_WEBHOOK_URL); none when unset. */
+  alertWebhookUrl?: string;
 }
 
 export const createActivities = (deps: ActivityDeps) => {
@@ -30,6 +33,7 @@ export const createActivities = (deps: ActivityDeps) => {
     ...createHappyActivities(deps),
     ...createHappyPairingActivities(deps),
     ...createStateActivities(deps),
+    ...createHealthActivities(deps),
   };
 };
 

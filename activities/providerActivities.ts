@@ -1,7 +1,7 @@
 /** Activities that call a provider: thin, one provider operation each, no policy. */
 import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
-import { vibeboxes } from '../drizzle/schema';
+import { providerHealth, vibeboxes } from '../drizzle/schema';
 import type { DatabaseRetry, Db } from '../lib/db';
 import type { SecretBox } from '../lib/secretBox';
 import type { ProviderAction, ResourceRef } from '../providers/calls';
@@ -9,8 +9,8 @@ import { misfit, sizesOn } from '../providers/capacity';
 import { ProviderError } from '../providers/errors';
 import type { ProviderPool } from '../providers/pool';
 import { ProviderType, ResourceInfo, ResourceStatus } from '../providers/types';
-import type { Candidate, PlacedResource, ResourceSpecInput } from '../workflows/definitions';
-import { orderCandidates } from '../workflows/selection';
+import type { Candidate, PlacedResource, PlacementRequest, ResourceSpecInput } from '../workflows/definitions';
+import { choosePlacement, Placement, SelectionError, unavailableLookup } from '../workflows/selection';
 import { forVibeBox } from './audit';
 import { databaseSteps } from './databaseSteps';
 import { asActivity } from './failures';
@@ -39,36 +39,58 @@ function placed(ref: Pick<ResourceRef, 'providerType' | 'region'>, info: Resourc
   };
 }
 
-/** For every enabled (type, region): why `spec` cannot be placed there; unknown sizes count as fitting. */
-async function misfitsOf(providers: ProviderPool, spec: ResourceSpecInput): Promise<Map<string, string | undefined>> {
-  const out = new Map<string, string | undefined>();
+/**
+ * For every enabled (type, region): why `spec` cannot be placed there (unknown sizes count as
+ * fitting), and why the provider cannot be used at all — enabled but not configured (no keys, a
+ * bad endpoint): such a provider is skipped, not fatal.
+ */
+async function placeability(providers: ProviderPool, spec: ResourceSpecInput | undefined): Promise<{ misfits: Map<string, string | undefined>; unusable: Map<string, string> }> {
+  const misfits = new Map<string, string | undefined>();
+  const unusable = new Map<string, string>();
   for (const type of providers.enabledTypes()) {
     for (const region of providers.regionsOf(type)) {
-      const sizes = await providers.get(type, region).then(sizesOn).catch(() => undefined);
-      out.set(`${type}/${region}`, sizes && misfit(spec, sizes, `${type} in ${region}`));
+      const key = `${type}/${region}`;
+      const provider = await providers.get(type, region).catch((err: unknown) => {
+        unusable.set(key, `not usable: ${(err as Error).message}`);
+        return undefined;
+      });
+      if (!provider || !spec) continue;
+      const sizes = await sizesOn(provider).catch(() => undefined);
+      misfits.set(key, sizes && misfit(spec, sizes, `${type} in ${region}`));
     }
   }
-  return out;
+  return { misfits, unusable };
 }
 
 export const createProviderActivities = ({ db, providers, secrets, databaseRetry }: ProviderActivityDeps) => ({
   /**
-   * Ordered candidates for a new VibeBox: where to try first, and where to fail over to — leaving
-   * out placements too small for the spec (a Docker host with fewer CPUs than the plan).
+   * Where a new VibeBox may go, in order, and why (workflows/selection.ts): leaving out placements
+   * too small for the spec (a Docker host with fewer CPUs than the plan) and those the health loop
+   * marked unavailable, as Postgres says at this moment.
    */
-  async selectCandidates(input: { providerType?: ProviderType; region?: string; spec?: ResourceSpecInput }): Promise<Candidate[]> {
+  async selectCandidates(input: {
+    providerType?: ProviderType;
+    region?: string;
+    spec?: ResourceSpecInput;
+    placement?: PlacementRequest;
+  }): Promise<Placement> {
     return asActivity(async () => {
-      const misfits = input.spec ? await misfitsOf(providers, input.spec) : new Map<string, string | undefined>();
+      const { misfits, unusable } = await placeability(providers, input.spec);
+      const health = await databaseSteps(databaseRetry)(() => db.select().from(providerHealth));
+      const unhealthy = unavailableLookup(health.map((r) => ({ ...r, providerType: r.providerType as ProviderType })));
       try {
-        return orderCandidates({
+        return choosePlacement({
           enabled: providers.enabledTypes(),
           regionsOf: (t) => providers.regionsOf(t),
           providerType: input.providerType,
           requestedRegion: input.region,
+          ...input.placement,
+          spec: input.spec,
           misfit: (c) => misfits.get(`${c.providerType}/${c.region}`),
+          unavailable: (c) => unusable.get(`${c.providerType}/${c.region}`) ?? unhealthy(c),
         });
       } catch (err) {
-        throw new ProviderError('InvalidRequest', (err as Error).message);
+        throw new ProviderError(err instanceof SelectionError && err.kind === 'unavailable' ? 'Transient' : 'InvalidRequest', (err as Error).message);
       }
     });
   },

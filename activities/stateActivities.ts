@@ -2,14 +2,14 @@
  * The Postgres projection of each VibeBox's workflow state. The workflow is the truth; these
  * writes make GET fast and keep it answering while Temporal is down.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import type { VibeBoxState } from '../workflows/definitions';
 
 export const createStateActivities = ({ db }: { db: Db }) => ({
   async recordState(input: { vibeboxId: string; state: VibeBoxState }): Promise<void> {
-    const { status, resource, lastError } = input.state;
+    const { status, resource, lastError, placement } = input.state;
     await db
       .update(vibeboxes)
       .set({
@@ -22,6 +22,8 @@ export const createStateActivities = ({ db }: { db: Db }) => ({
         sshUser: resource?.sshUser ?? null,
         metadata: resource?.metadata ?? {},
         lastError: lastError ?? null,
+        // Merged over what the API stored (the request), never replacing it.
+        ...(placement ? { placement: sql`coalesce(${vibeboxes.placement}, '{}'::jsonb) || ${JSON.stringify(placement)}::jsonb` } : {}),
         updatedAt: new Date(),
       })
       .where(eq(vibeboxes.id, input.vibeboxId));

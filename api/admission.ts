@@ -18,13 +18,16 @@ export interface AdmissionRules {
   quota: { perPlan: Record<PlanId, number>; total: number };
   createRate: { burst: number; perMinute: number };
   idempotencyKeyTtl: number;
+  /** Plans that may pin a provider (policies.selection.manualPlans). */
+  manualPlans: readonly PlanId[];
 }
 
 const count = z.coerce.number().int().min(0);
 
 /**
  * policies.admission with the environment's overrides: `VIBEBOX_QUOTA_<PLAN>` (e.g.
- * `VIBEBOX_QUOTA_BASIC=10`), `VIBEBOX_QUOTA_TOTAL`, `VIBEBOX_CREATE_BURST`, `VIBEBOX_CREATE_PER_MINUTE`.
+ * `VIBEBOX_QUOTA_BASIC=10`), `VIBEBOX_QUOTA_TOTAL`, `VIBEBOX_CREATE_BURST`, `VIBEBOX_CREATE_PER_MINUTE`,
+ * and `VIBEBOX_MANUAL_PLANS` (comma list of the plans that may pin a provider).
  */
 export function admissionRulesFromEnv(env: Record<string, string | undefined>): AdmissionRules {
   const base = policies.admission;
@@ -43,7 +46,16 @@ export function admissionRulesFromEnv(env: Record<string, string | undefined>): 
       perMinute: read('VIBEBOX_CREATE_PER_MINUTE', base.createRate.perMinute, z.coerce.number().positive()),
     },
     idempotencyKeyTtl: base.idempotencyKeyTtl,
+    manualPlans: readPlans(env.VIBEBOX_MANUAL_PLANS) ?? policies.selection.manualPlans,
   };
+}
+
+function readPlans(raw: string | undefined): PlanId[] | undefined {
+  if (raw === undefined) return undefined;
+  const plans = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = plans.filter((p) => !(PLAN_IDS as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`invalid configuration: VIBEBOX_MANUAL_PLANS names unknown plan(s) ${unknown.join(', ')}`);
+  return plans as PlanId[];
 }
 
 /** Serializes one user's admissions until the transaction ends (any API process, same lock). */

@@ -1,16 +1,21 @@
-/** The Express app: JSON in, one error shape out, bearer auth on /api/vibeboxes, health endpoints. */
+/**
+ * The Express app: JSON in, one error shape out, bearer auth on /api/vibeboxes, admin tokens on
+ * /api/admin, health endpoints.
+ */
 import type { Client } from '@temporalio/client';
 import express, { Express } from 'express';
 import type { Database } from '../lib/db';
-import { requireUser } from './auth';
+import { adminProvidersRoutes } from './adminProviders';
+import { adminOnly, requireUser } from './auth';
 import { apiDocsRoutes } from './docs';
 import { errorHandler, HttpError, unknownRoute } from './errors';
 import { healthRoutes } from './health';
 import { buildOpenApiDocument } from './openapi';
 import { vibeboxRoutes } from './routes';
+import type { PlacementView } from './placement';
 import type { VibeBoxService } from './vibeboxService';
 
-export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService }): Express {
+export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService; placement: PlacementView }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -28,6 +33,7 @@ export function createApp(deps: { database: Database; temporal: Client; service:
   app.use(apiDocsRoutes());
   app.use(healthRoutes({ database: deps.database, temporal: deps.temporal }));
   app.use('/api/vibeboxes', requireUser(deps.database.db), vibeboxRoutes(deps.service));
+  app.use('/api/admin', requireUser(deps.database.db), adminOnly, adminProvidersRoutes({ db: deps.database.db, placement: deps.placement }));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

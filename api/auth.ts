@@ -1,4 +1,7 @@
-/** Bearer-token authentication: the token's sha256 is looked up; revoked tokens are refused. */
+/**
+ * Bearer-token authentication: the token's sha256 is looked up; revoked tokens are refused. Admin
+ * routes also require the user's admin flag.
+ */
 import { and, eq, isNull } from 'drizzle-orm';
 import type { RequestHandler } from 'express';
 import { apiTokens, users } from '../drizzle/schema';
@@ -9,6 +12,7 @@ import { HttpError } from './errors';
 export interface AuthedUser {
   id: string;
   email: string;
+  isAdmin: boolean;
 }
 
 declare module 'express-serve-static-core' {
@@ -27,12 +31,12 @@ export function requireUser(db: Db): RequestHandler {
     if (!match) return next(new HttpError(401, 'unauthorized', 'missing bearer token'));
     const tokenHash = hashToken(match[1]);
     const [row] = await db
-      .select({ id: users.id, email: users.email, tokenId: apiTokens.id })
+      .select({ id: users.id, email: users.email, isAdmin: users.isAdmin, tokenId: apiTokens.id })
       .from(apiTokens)
       .innerJoin(users, eq(users.id, apiTokens.userId))
       .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
     if (!row) return next(new HttpError(401, 'unauthorized', 'invalid or revoked token'));
-    req.user = { id: row.id, email: row.email };
+    req.user = { id: row.id, email: row.email, isAdmin: row.isAdmin };
     const now = Date.now();
     if (now - (lastWritten.get(row.tokenId) ?? 0) >= LAST_USED_EVERY_MS) {
       lastWritten.set(row.tokenId, now);
@@ -41,6 +45,12 @@ export function requireUser(db: Db): RequestHandler {
     next();
   };
 }
+
+/** After requireUser (or another way of setting req.user): only admins pass. */
+export const adminOnly: RequestHandler = (req, _res, next) => {
+  if (!req.user?.isAdmin) return next(new HttpError(403, 'forbidden', 'this needs an admin token'));
+  next();
+};
 
 export function currentUser(req: { user?: AuthedUser }): AuthedUser {
   if (!req.user) throw new HttpError(401, 'unauthorized', 'not authenticated');

@@ -6,12 +6,16 @@ import { z } from 'zod';
 import { PROVIDER_TYPES } from '../providers/types';
 import { VIBEBOX_STATUSES } from '../workflows/definitions';
 import { PLAN_IDS } from '../workflows/plans';
+import { CITY_NAMES, PREFERENCES } from '../workflows/selectionRules';
 
 export const CreateVibeBoxRequest = z
   .object({
     planId: z.enum(PLAN_IDS).describe('Subscription plan: sets CPU, memory and disk'),
     providerType: z.enum(PROVIDER_TYPES).optional().describe('Provider to use; automatic selection when absent'),
-    region: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').optional(),
+    region: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').optional().describe('Region to use: only providers serving it are candidates'),
+    fallback: z.boolean().optional().describe('When the pinned provider/region cannot serve, other candidates may be used (default false: the box ends in error instead)'),
+    preference: z.enum(PREFERENCES).optional().describe('Automatic selection rule: balanced (multi-active weights, default), low-latency (Chinese clouds, nearest region), container (Docker), cheapest (list price)'),
+    near: z.enum(CITY_NAMES).optional().describe('Where the user is, for low-latency selection'),
   })
   .strict()
   .meta({ id: 'CreateVibeBoxRequest' });
@@ -20,6 +24,20 @@ export type CreateVibeBoxRequest = z.infer<typeof CreateVibeBoxRequest>;
 export const VibeBoxIdParams = z.object({ id: z.string().regex(/^vb-[a-z0-9]{10}$/, 'not a VibeBox id') });
 
 const Status = z.enum(VIBEBOX_STATUSES);
+
+const CandidateShape = z.object({ providerType: z.string(), region: z.string() });
+
+export const Placement = z
+  .object({
+    request: z.object({ fallback: z.boolean().optional(), preference: z.string().optional(), near: z.string().optional() }).optional(),
+    strategy: z.enum(['manual', 'auto']).optional(),
+    preference: z.string().optional(),
+    fallback: z.boolean().optional(),
+    candidates: z.array(CandidateShape).optional(),
+    reason: z.string().optional(),
+    excluded: z.array(CandidateShape.extend({ why: z.string() })).optional(),
+  })
+  .meta({ id: 'Placement' });
 
 export const VibeBox = z
   .object({
@@ -34,6 +52,7 @@ export const VibeBox = z
     sshUser: z.string().nullable(),
     sshHostKeyFingerprint: z.string().nullable().describe('The box\'s SSH host key (SHA256:…), to check on first login'),
     lastError: z.string().nullable(),
+    placement: Placement.nullable().describe('Where the box may go and why: the request, the candidates in order and the reason for the pick'),
     metadata: z.record(z.string(), z.unknown()),
     createdAt: z.string().describe('ISO 8601'),
     updatedAt: z.string().describe('ISO 8601'),

@@ -35,16 +35,17 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
   // Lazy: the API starts (and serves reads) while Temporal is away.
   const { client: temporal, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const env = opts.env ?? process.env;
+  // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
+  const placement = placementFromEnv(env);
   const service = createVibeBoxService({
     database,
     temporal,
     secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
-    placement: placementFromEnv(env),
+    placement,
     admission: admissionRulesFromEnv(env),
   });
-  const server = http.createServer(createApp({ database, temporal, service }));
+  const server = http.createServer(createApp({ database, temporal, service, placement }));
   const inFlight = new Set<http.ServerResponse>();
   server.on('request', (_req, res: http.ServerResponse) => {
     inFlight.add(res);

@@ -36,7 +36,7 @@ import {
 } from './admission';
 import type { AuthedUser } from './auth';
 import { HttpError, notFound, unavailable } from './errors';
-import { checkPlacement, PlacementView } from './placement';
+import { checkManualPlacement, checkPlacement, PlacementView } from './placement';
 import type { CreateVibeBoxRequest, VibeBox } from './schemas';
 import { neverReachedTemporal, temporalAnswers, UpdateRejectedError, withTemporalDeadline } from './temporalClient';
 
@@ -79,6 +79,7 @@ export function toApi(row: VibeBoxRow): VibeBox {
     sshUser: row.sshUser,
     sshHostKeyFingerprint: row.sshHostKey,
     lastError: row.lastError,
+    placement: (row.placement as VibeBox['placement']) ?? null,
     metadata: row.metadata,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -167,6 +168,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
         const remembered = await findKey(db, user.id, idempotencyKey);
         if (remembered) return replay(user, remembered, hash);
       }
+      checkManualPlacement(req, rules.manualPlans);
       await checkPlacement(db, deps.placement, req);
       // Nothing is recorded while Temporal is known to be away: the usual outage is a clean "nothing was created".
       await temporalAnswers(temporal, temporalCall).catch(() => {
@@ -191,6 +193,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
             planId: req.planId,
             requestedProviderType: req.providerType ?? null,
             requestedRegion: req.region ?? null,
+            placement: { request: { fallback: req.fallback, preference: req.preference, near: req.near } },
             status: 'provisioning',
             sshPasswordEnc: secrets.seal(password),
             workflowStartedAt: null,

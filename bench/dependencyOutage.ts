@@ -20,6 +20,7 @@ import { users, vibeboxes } from '../drizzle/schema';
 import { loadConfig } from '../lib/config';
 import { connectDatabase, migrateDatabase } from '../lib/db';
 import { FaultyLink } from '../tests/support/faultyLink';
+import { PIN_ANY_PLAN } from '../tests/support/platform';
 
 /** No request may hang the benchmark: a request still waiting after this is reported as a hang. */
 const CLIENT_LIMIT_MS = 60_000;
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   const temporalLink = await FaultyLink.open(hostPort(process.env.TEMPORAL_ADDRESS));
   const env = {
     ...process.env,
+    ...PIN_ANY_PLAN,
     DATABASE_URL: pgLink.rewrite(databaseUrl),
     TEMPORAL_ADDRESS: temporalLink.address,
     TEMPORAL_TASK_QUEUE: `bench-outage-${randomUUID().slice(0, 8)}`,

@@ -2,12 +2,17 @@
  * Postgres schema. Lifecycle truth lives in each VibeBox's workflow; `vibeboxes` is the
  * projection the API lists and authorizes against (DESIGN.md: one truth per fact).
  */
-import { bigserial, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   email: text('email').notNull().unique(),
   name: text('name'),
+  /**
+   * Operators: may set provider credentials and read payloads through the codec endpoint. A
+   * minimal flag until roles and scopes exist; `npm run vibebox -- create-user <email> --admin`.
+   */
+  isAdmin: boolean('is_admin').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -55,6 +60,11 @@ export const vibeboxes = pgTable(
     sshHostKey: text('ssh_host_key'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     lastError: text('last_error'),
+    /**
+     * Where the box may go and why (workflows/selection.ts Placement): the API stores the request
+     * (`{ request }`), the workflow adds the chosen candidate list and the reason for the pick.
+     */
+    placement: jsonb('placement').$type<Record<string, unknown>>(),
     /**
      * When the box's workflow was known to be started. The API inserts the row with null and sets
      * it once Temporal confirmed the start: a row still null after policies.admission.createInFlight
@@ -122,6 +132,28 @@ export const providerCapacity = pgTable(
     /** Where the numbers come from, for the operator: e.g. `docker info on host-a`. */
     source: text('source').notNull(),
     observedAt: timestamp('observed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.providerType, t.region] })],
+);
+
+/**
+ * Each enabled (provider, region)'s health as the health Schedule last saw it (seed 监控与容错):
+ * `policies.health.unavailableAfter` failed checks in a row make it unavailable — new boxes go
+ * elsewhere — and one success makes it available again. Selection and the API read it.
+ */
+export const providerHealth = pgTable(
+  'provider_health',
+  {
+    providerType: text('provider_type').notNull(),
+    region: text('region').notNull(),
+    available: boolean('available').notNull().default(true),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    /** Why the last failed check failed (the provider's error, redacted), or null after a success. */
+    lastError: text('last_error'),
+    lastCheckedAt: timestamp('last_checked_at', { withTimezone: true }).notNull().defaultNow(),
+    lastOkAt: timestamp('last_ok_at', { withTimezone: true }),
+    /** When `available` last changed (or the row was first written). */
+    changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.providerType, t.region] })],
 );

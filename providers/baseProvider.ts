@@ -12,6 +12,7 @@ import { redactSettings } from './configSchema';
 import { ProviderError, isProviderError } from './errors';
 import {
   CreateOptions,
+  HealthResult,
   IResourceProvider,
   ProviderConfig,
   ProviderType,
@@ -113,12 +114,18 @@ export abstract class BaseProvider<TSchema extends z.ZodObject = z.ZodObject> im
 
   /** The probe's own cloud call is tracked (and audited) by the adapter, like every other call. */
   async healthCheck(): Promise<boolean> {
+    return (await this.checkHealth()).ok;
+  }
+
+  /** healthCheck() with the reason a failed probe failed, for the health record an operator reads. */
+  async checkHealth(): Promise<HealthResult> {
     try {
       await this.performHealthCheck();
-      return true;
+      return { ok: true };
     } catch (err) {
       this.log.warn('health check failed', { error: err });
-      return false;
+      const kind = err instanceof ProviderError ? `${err.kind}: ` : '';
+      return { ok: false, reason: kind + (err instanceof Error ? err.message : String(err)) };
     }
   }
 

@@ -8,7 +8,7 @@
 import { ALIYUN_INSTANCE_TYPES } from './aliyun/catalog';
 import { ECLOUD_SPECS } from './chinamobile/catalog';
 import { INSTANCE_TYPES as TENCENT_INSTANCE_TYPES } from './tencent/catalog';
-import { fits, SizeNeed } from './typeSelection';
+import { cheapestFitting, fits, SizeNeed } from './typeSelection';
 import type { IResourceProvider, ProviderType } from './types';
 
 /** One size on offer: vCPUs and GiB of memory. */
@@ -44,3 +44,27 @@ export function misfit(need: SizeNeed, sizes: readonly BoxSize[], where: string)
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/** A plan's list price on one cloud: the cheapest catalog type that fits it, and what that costs. */
+export interface ListPrice {
+  instanceType: string;
+  monthlyCny: number;
+}
+
+/** Each cloud's catalog as priced offers (CNY per month); Docker runs on a host of its own and has no list price. */
+const PRICED_CATALOGS: Readonly<Partial<Record<ProviderType, ReadonlyArray<{ name: string; cpu: number; memoryGiB: number; price: number }>>>> = {
+  chinamobile: ECLOUD_SPECS.map((s) => ({ name: s.specsName, cpu: s.cpu, memoryGiB: s.memoryGiB, price: s.priceCnyPerMonth })),
+  aliyun: ALIYUN_INSTANCE_TYPES.map((t) => ({ name: t.instanceType, cpu: t.cpu, memoryGiB: t.memoryGiB, price: t.priceCnyPerMonth })),
+  tencent: TENCENT_INSTANCE_TYPES.map((t) => ({ name: t.instanceType, cpu: t.cpu, memoryGiB: t.memoryGiB, price: t.monthlyCny })),
+};
+
+/**
+ * What `need` costs on `type` by its catalog's list prices (the same type the adapter's 规格映射
+ * would pick when the cloud offers everything); undefined when the cloud has no list price or no
+ * type fits. The catalogs price a type the same in every region.
+ */
+export function listPrice(type: ProviderType, need: SizeNeed): ListPrice | undefined {
+  const offers = PRICED_CATALOGS[type];
+  const best = offers && cheapestFitting(offers, need);
+  return best && { instanceType: best.name, monthlyCny: best.price };
+}

@@ -53,6 +53,9 @@ export interface ResourceSpec {
   name?: string;
 }
 
+/** A health probe's outcome; `reason` says why a failed one failed. */
+export type HealthResult = { ok: true } | { ok: false; reason: string };
+
 /** Seed: ResourceInfo. */
 export interface ResourceInfo {
   id: string;
@@ -110,6 +113,11 @@ export interface IResourceProvider {
   /** Resolves with the resource once it reaches `status` (DELETED: once it is gone). */
   waitForStatus(id: string, status: ResourceStatus, opts: WaitOptions): Promise<ResourceInfo | undefined>;
   healthCheck(): Promise<boolean>;
+  /**
+   * healthCheck() with the reason it failed. Optional, not one of the seed's nine: BaseProvider
+   * gives every adapter one; without it a failed check has no reason but "false".
+   */
+  checkHealth?(): Promise<HealthResult>;
   /**
    * The largest box this provider can place, when it knows better than a catalog (Docker: the
    * host's CPUs and memory). Optional, and not one of the seed's nine: clouds leave it out and

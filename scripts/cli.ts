@@ -1,6 +1,7 @@
 /**
  * Operator CLI.
- *   npm run vibebox -- create-user <email>     creates the user (if new) and prints a new API token
+ *   npm run vibebox -- create-user <email> [--admin]   creates the user (if new) and prints a new API
+ *                                                       token; --admin makes the user an operator
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,9 +19,10 @@ function localEnv(): Record<string, string> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command, email] = argv;
-  if (command !== 'create-user' || !email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
-    process.stderr.write('usage: npm run vibebox -- create-user <email>\n');
+  const [command, email, ...flags] = argv;
+  const admin = flags.includes('--admin');
+  if (command !== 'create-user' || !email || !/^[^@\s]+@[^@\s]+$/.test(email) || flags.some((f) => f !== '--admin')) {
+    process.stderr.write('usage: npm run vibebox -- create-user <email> [--admin]\n');
     process.exit(2);
   }
   // This command seals nothing; the key is required by the shared config schema only.
@@ -28,8 +30,8 @@ async function main(argv: string[]): Promise<void> {
   const database = connectDatabase(config.DATABASE_URL);
   try {
     await migrateDatabase(database);
-    const { userId, token } = await createUserWithToken(database.db, email);
-    process.stdout.write(`user:  ${userId} (${email})\ntoken: ${token}\n`);
+    const { userId, token } = await createUserWithToken(database.db, email, 'cli', { admin });
+    process.stdout.write(`user:  ${userId} (${email})${admin ? ' admin' : ''}\ntoken: ${token}\n`);
   } finally {
     await database.close();
   }

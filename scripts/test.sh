@@ -15,6 +15,7 @@ source scripts/lib/temporal-server.sh
 ensure_apt_packages postgresql docker.io debootstrap chromium
 ensure_node_modules
 ensure_temporal_cli
+ensure_temporal_test_server
 ensure_temporal_server_binaries
 
 TEST_TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-7233}"

@@ -7,6 +7,7 @@ import * as wf from '@temporalio/workflow';
 import { isProviderType, type ProviderType, type ResourceStatus } from '../providers/types';
 import { PlanId, specForPlan } from './plans';
 import type { PolicyOverrides } from './policies';
+import type { City, Preference } from './selectionRules';
 
 export const TASK_QUEUE = 'vibebox';
 
@@ -74,6 +75,28 @@ export interface VibeBoxState {
   lastError?: string;
   /** Provisioning rounds so far; part of the client token so a retry after cleanup makes a new box. */
   round: number;
+  /** Where selection said the box may go, and why (also in Postgres and the API). */
+  placement?: Placement;
+}
+
+/** The decision, as stored on the box (`vibeboxes.placement`) and shown by the API. */
+export interface Placement {
+  strategy: 'manual' | 'auto';
+  preference: Preference;
+  fallback: boolean;
+  /** In the order they are tried. */
+  candidates: Candidate[];
+  /** Why the first candidate is first (and what was left out). */
+  reason: string;
+  excluded: Array<Candidate & { why: string }>;
+}
+
+/** What a create request says about placement beyond provider and region (stored as `placement.request`). */
+export interface PlacementRequest {
+  /** Candidates beyond a pinned provider/region may be used when the pinned ones cannot serve. */
+  fallback?: boolean;
+  preference?: Preference;
+  near?: City;
 }
 
 export interface VibeBoxWorkflowInput {
@@ -83,6 +106,8 @@ export interface VibeBoxWorkflowInput {
   spec: ResourceSpecInput;
   providerType?: ProviderType;
   region?: string;
+  /** Fallback, preference and location for selection. */
+  placement?: PlacementRequest;
   /** Subscription end (ISO time): the box is deleted then. */
   expiresAt?: string;
   /** Tests and operators may tighten timings; production runs the policies as written. */
@@ -128,6 +153,8 @@ export interface BoxToStart {
   planId: PlanId;
   requestedProviderType: string | null;
   requestedRegion: string | null;
+  /** `{ request: PlacementRequest, … }` as the API stored it (absent on rows from before placement). */
+  placement?: Record<string, unknown> | null;
 }
 
 /**
@@ -145,6 +172,7 @@ export function boxWorkflowStart(box: BoxToStart, taskQueue: string) {
     spec: specForPlan(box.planId),
     providerType,
     region: box.requestedRegion ?? undefined,
+    placement: (box.placement?.request as PlacementRequest | undefined) ?? undefined,
   };
   const attributes: SearchAttributePair[] = [
     { key: searchAttributes.vibeboxId, value: box.id },
@@ -161,3 +189,22 @@ export function boxWorkflowStart(box: BoxToStart, taskQueue: string) {
     typedSearchAttributes: attributes,
   };
 }
+
+/** One (provider, region) the health loop checks. */
+export interface HealthTarget {
+  providerType: ProviderType;
+  region: string;
+}
+
+/** One (provider, region)'s health as stored (`provider_health`). Times are ISO strings. */
+export interface HealthRecord extends HealthTarget {
+  available: boolean;
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastCheckedAt: string;
+  lastOkAt: string | null;
+  changedAt: string;
+}
+
+/** What one health check found. */
+export type CheckOutcome = { ok: true } | { ok: false; reason: string };

@@ -67,17 +67,40 @@ export const policies = {
    */
   configure: { timeout: 20 * minute, heartbeatTimeout: 2 * minute, maxAttempts: 3, interval: 10 * second, sshConnectDeadline: 90 * second },
   /**
-   * Failover: which failure kinds move creation to the next candidate. Candidates come ordered
-   * from selection — the requested (or preferred) provider's regions first, then the next
-   * provider's — so "next candidate" is "next region, then next provider".
+   * Failover: which failure kinds move creation to the next candidate — no stock (seed 场景1), a
+   * create still failing Transient after its retries (an outage), and AuthFailed (the provider's
+   * keys do not work, so nothing there will). Candidates come ordered from selection, and a pinned
+   * provider or region lists nothing else unless the request allowed fallback, so "next
+   * candidate" is "next region, then next provider" only where the request permits it. Only a
+   * create fails over: an existing box never moves.
    */
-  failover: { onKinds: ['InsufficientStock'] as readonly FailureKind[] },
+  failover: {
+    onKinds: ['InsufficientStock', 'Transient', 'AuthFailed'] as readonly FailureKind[],
+    /** What boxes whose provisioning history was recorded before the change replay with (wf.patched). */
+    legacyOnKinds: ['InsufficientStock'] as readonly FailureKind[],
+  },
   /**
    * A step whose worker stopped heartbeating (killed, restarted, cut off) runs again on another
    * worker, this many times in all, whatever its own rule — even a single-try wait: losing a
    * worker must not fail a box (tests/e2e/chaos.test.ts, R1, kills one mid-wait).
    */
   workerLoss: { maxAttempts: 3 },
+  /**
+   * Provider health (seed 监控与容错): every `every` a Schedule runs healthCheck() for each enabled
+   * (provider, region); `unavailableAfter` failures in a row mark it unavailable (alert, no new
+   * boxes there); one success brings it back. `checkTimeout` bounds one check: a hung cloud is a
+   * failed check, not a stuck loop.
+   */
+  health: { every: 5 * minute, unavailableAfter: 3, checkTimeout: 30 * second },
+  /**
+   * Selection (seed 选择策略): which plans may pin a provider by hand (策略3 混合模式: Pro and
+   * Enterprise), and the multi-active weights auto selection spreads new boxes by. The geography
+   * and the auto rules themselves are data in selectionRules.ts.
+   */
+  selection: {
+    manualPlans: ['pro', 'enterprise'] as readonly PlanId[],
+    weights: { chinamobile: 3, aliyun: 2, tencent: 2, docker: 1 } satisfies Record<ProviderType, number>,
+  },
   /** One provider API call (not the wait that follows it). */
   providerCall: { timeout: 1 * minute },
   /** One create call: longer, because a create may resolve an order into instances (ECloud). */

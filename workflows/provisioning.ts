@@ -6,10 +6,13 @@
 import * as wf from '@temporalio/workflow';
 import { ResourceStatus } from '../providers/types';
 import type { BoxContext } from './boxContext';
+import type { FailureKind } from '../providers/calls';
 import type { Candidate, PlacedResource } from './definitions';
 import { classify, Failure, OperationFailed } from './failures';
 import { act, describe, waitFor } from './providerSteps';
+import type { Policies } from './policies';
 import { gracefulThenForced, SINGLE_TRY, withRetries } from './retries';
+import type { Placement } from './selection';
 
 /** Provisions a box from scratch (a new round: a new client token per candidate). Ends `active` or `error`. */
 export async function provision(ctx: BoxContext): Promise<void> {
@@ -18,9 +21,18 @@ export async function provision(ctx: BoxContext): Promise<void> {
   await ctx.setStatus('provisioning', { lastError: undefined });
   let candidates: Candidate[];
   try {
-    candidates = await withRetries(P, SINGLE_TRY, () =>
-      ctx.acts.provider.selectCandidates({ providerType: input.providerType, region: input.region, spec: input.spec }),
+    const selected: Placement | Candidate[] = await withRetries(P, SINGLE_TRY, () =>
+      ctx.acts.provider.selectCandidates({ providerType: input.providerType, region: input.region, spec: input.spec, placement: input.placement }),
     );
+    // Histories recorded before placements were stored hold a bare list, and no placement write
+    // follows it: they replay down this branch unchanged.
+    if (Array.isArray(selected)) {
+      candidates = selected;
+    } else {
+      candidates = selected.candidates;
+      wf.log.info('placement chosen', { strategy: selected.strategy, reason: selected.reason, candidates });
+      await ctx.setStatus('provisioning', { placement: selected });
+    }
   } catch (err) {
     return fail(ctx, classify(err));
   }
@@ -32,11 +44,13 @@ export async function provision(ctx: BoxContext): Promise<void> {
     } catch (err) {
       const f = classify(err);
       const more = index < candidates.length - 1;
-      if (more && P.failover.onKinds.includes(f.kind)) {
-        wf.log.warn('failing over', { from: candidate, kind: f.kind, message: f.message });
+      if (more && failoverKinds(P).includes(f.kind)) {
+        wf.log.warn('failing over', { from: candidate, to: candidates[index + 1], kind: f.kind, message: f.message });
         continue;
       }
-      return fail(ctx, f);
+      // The last candidate failed too: say where else it was tried, so "error" explains itself.
+      const tried = index > 0 ? ` (after ${candidates.slice(0, index).map((c) => `${c.providerType}/${c.region}`).join(', ')})` : '';
+      return fail(ctx, { ...f, message: `${candidate.providerType}/${candidate.region}: ${f.message}${tried}` });
     }
     await ctx.setStatus('provisioning', { resource: created });
     try {
@@ -60,6 +74,14 @@ export async function provision(ctx: BoxContext): Promise<void> {
       return fail(ctx, { ...f, message: f.message + cleanupProblem });
     }
   }
+}
+
+/** Patch id (wf.patched): boxes whose provisioning history predates failover beyond stock replay without it. */
+const FAILOVER_BEYOND_STOCK = 'failover-beyond-stock';
+
+/** The kinds that fail over: today's policy, or the one a history recorded before it replays with. */
+function failoverKinds(P: Policies): readonly FailureKind[] {
+  return wf.patched(FAILOVER_BEYOND_STOCK) ? P.failover.onKinds : P.failover.legacyOnKinds;
 }
 
 /** The create call on one candidate, retried per policy within the create's deadline. */

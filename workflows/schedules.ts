@@ -10,6 +10,15 @@
 import type { DeclaredSchedule } from '../lib/temporalSchedules';
 import type { Policies } from './policies';
 
-export function fleetSchedules(_taskQueue: string, _P: Policies): DeclaredSchedule[] {
-  return [];
+export function fleetSchedules(taskQueue: string, P: Policies): DeclaredSchedule[] {
+  return [
+    {
+      scheduleId: `${taskQueue}/provider-health`,
+      workflowType: 'providerHealthWorkflow',
+      args: [{}],
+      every: P.health.every,
+      taskQueue,
+      note: `healthCheck() of every enabled provider and region; ${P.health.unavailableAfter} failures in a row → unavailable (policies.health)`,
+    },
+  ];
 }

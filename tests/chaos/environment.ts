@@ -16,6 +16,7 @@ import { connectDatabase, Database } from '../../lib/db';
 import { EmulatorControlClient } from '../../providers/emulation/controlClient';
 import type { EmulatedCloudType } from '../../providers/cloudEmulators';
 import { Cluster, startCluster } from '../../scripts/cluster/cluster';
+import { PIN_ANY_PLAN } from '../support/platform';
 
 export interface ChaosPorts {
   /** The platform's Postgres (stopped by R3). */
@@ -83,7 +84,7 @@ export async function startChaosCluster(o: ChaosClusterOptions): Promise<Cluster
     apiPort: o.ports.api,
     emulators: [...clouds],
     emulatorPort: o.ports.emulator,
-    env: { ENABLED_PROVIDERS: clouds.join(','), LOG_LEVEL: 'info', ...o.env },
+    env: { ENABLED_PROVIDERS: clouds.join(','), LOG_LEVEL: 'info', ...PIN_ANY_PLAN, ...o.env },
   });
 }
 

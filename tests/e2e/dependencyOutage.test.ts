@@ -20,7 +20,7 @@ import { connectDatabase, Database } from '../../lib/db';
 import { workflowIdFor } from '../../workflows/definitions';
 import { policies } from '../../workflows/policies';
 import { FaultyLink } from '../support/faultyLink';
-import { eventually, requireEnv, terminateBoxes } from '../support/platform';
+import { eventually, PIN_ANY_PLAN, requireEnv, terminateBoxes } from '../support/platform';
 import { connectTemporal } from '../../api/temporalClient';
 import type { Client, Connection } from '@temporalio/client';
 
@@ -50,6 +50,7 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: `test-${randomUUID().slice(0, 8)}`,
     ENABLED_PROVIDERS: 'docker',
     PORT: '0',
+    ...PIN_ANY_PLAN,
   };
   direct = connectDatabase(databaseUrl);
   temporal = await connectTemporal(requireEnv('TEMPORAL_ADDRESS'), 'default');

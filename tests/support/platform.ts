@@ -12,7 +12,9 @@ import { connectDatabase, Database } from '../../lib/db';
 import { createUserWithToken } from '../../api/users';
 import { startWorker, WorkerHandle } from '../../worker';
 import { workflowIdFor } from '../../workflows/definitions';
+import { PLAN_IDS } from '../../workflows/plans';
 import { policies } from '../../workflows/policies';
+import { fleetSchedules } from '../../workflows/schedules';
 
 export interface TestPlatform {
   config: AppConfig;
@@ -36,13 +38,20 @@ export function requireEnv(name: string): string {
 }
 
 /**
+ * Test platforms let every plan pin a provider: most tests pin one (on the cheapest plan) to say
+ * where their box goes. The production rule (Pro and Enterprise only, policies.selection) is
+ * tested with it restored, in tests/e2e/placement.test.ts.
+ */
+export const PIN_ANY_PLAN = { VIBEBOX_MANUAL_PLANS: PLAN_IDS.join(',') };
+
+/**
  * `{ worker: false }` runs the API alone: creates are admitted and their workflows started on a
  * task queue nobody polls, so admission can be tested without provisioning boxes.
  * `terminateBoxes` cleans up after such a test.
  */
 export async function startPlatform(envOverrides: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestPlatform> {
   requireEnv('DATABASE_URL');
-  const env = { ...process.env, TEMPORAL_TASK_QUEUE: `test-${randomUUID().slice(0, 8)}`, PORT: '0', ...envOverrides };
+  const env = { ...process.env, ...PIN_ANY_PLAN, TEMPORAL_TASK_QUEUE: `test-${randomUUID().slice(0, 8)}`, PORT: '0', ...envOverrides };
   const config = loadConfig(env);
   const database = connectDatabase(config.DATABASE_URL, policies.dependencies.database);
   const worker = opts.worker === false ? undefined : await startWorker(config, { database, env });
@@ -78,6 +87,10 @@ export async function startPlatform(envOverrides: Record<string, string> = {}, o
     async close() {
       await api.close();
       await worker?.shutdown();
+      // The worker declared the fleet's Schedules for this task queue: they must not outlive the test.
+      for (const { scheduleId } of fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies)) {
+        await temporal.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+      }
       await connection.close();
       await database.close();
     },

@@ -9,6 +9,7 @@ describe('admission rules', () => {
       quota: policies.admission.quota,
       createRate: policies.admission.createRate,
       idempotencyKeyTtl: policies.admission.idempotencyKeyTtl,
+      manualPlans: policies.selection.manualPlans,
     });
   });
 
@@ -16,6 +17,11 @@ describe('admission rules', () => {
     const rules = admissionRulesFromEnv({ VIBEBOX_QUOTA_BASIC: '40', VIBEBOX_QUOTA_TOTAL: '41', VIBEBOX_CREATE_BURST: '2', VIBEBOX_CREATE_PER_MINUTE: '0.5' });
     expect(rules.quota).toEqual({ perPlan: { ...policies.admission.quota.perPlan, basic: 40 }, total: 41 });
     expect(rules.createRate).toEqual({ burst: 2, perMinute: 0.5 });
+    expect(admissionRulesFromEnv({ VIBEBOX_MANUAL_PLANS: 'basic, pro' }).manualPlans).toEqual(['basic', 'pro']);
+  });
+
+  it('refuse an unknown plan in VIBEBOX_MANUAL_PLANS at start', () => {
+    expect(() => admissionRulesFromEnv({ VIBEBOX_MANUAL_PLANS: 'pro,gold' })).toThrow('unknown plan(s) gold');
   });
 
   it.each([['VIBEBOX_QUOTA_PRO', '-1'], ['VIBEBOX_QUOTA_TOTAL', 'many'], ['VIBEBOX_CREATE_PER_MINUTE', '0']])('refuse %s=%s at start', (name, value) => {

@@ -28,8 +28,16 @@ describe('workflow policies carry the seed numbers', () => {
     expect(throttleDelay(1, 6)).toBe(6_000);
     expect(throttleDelay(4, 1)).toBe(8_000);
   });
-  it('failover moves on only for no stock', () => {
-    expect(policies.failover.onKinds).toEqual(['InsufficientStock']);
+  it('failover moves on for no stock, for Transient after the create retries (an outage) and for AuthFailed', () => {
+    expect(policies.failover.onKinds).toEqual(['InsufficientStock', 'Transient', 'AuthFailed']);
+  });
+  it('health: checked every 5 minutes, 3 failures in a row make a provider unavailable (seed 监控与容错)', () => {
+    expect(policies.health.every).toBe(300_000);
+    expect(policies.health.unavailableAfter).toBe(3);
+    expect(policies.health.checkTimeout).toBeLessThan(policies.health.every);
+  });
+  it('manual selection is for Pro and Enterprise (seed 策略3)', () => {
+    expect(policies.selection.manualPlans).toEqual(['pro', 'enterprise']);
   });
   it('overrides replace single values and leave the rest as written', () => {
     const p = resolvePolicies({ stop: { timeout: 5_000 } });

@@ -132,7 +132,8 @@ it('no stock fails over to the next region, then to the next provider', async ()
     expect(placed.resource).toMatchObject({ providerType: 'aliyun', region: 'cn-shanghai' });
 
     setRegionStock(aliyun.cloud, 'cn-shanghai', 0);
-    const nextProvider = await startBox(p, { providerType: 'aliyun' });
+    // Another provider only because the request allows it (a pin is otherwise honoured).
+    const nextProvider = await startBox(p, { providerType: 'aliyun', placement: { fallback: true } });
     expect((await nextProvider.waitFor('active')).resource).toMatchObject({ providerType: 'tencent', region: 'ap-guangzhou' });
     const creates = (await scheduledActivities(nextProvider.handle)).filter((a) => a.type === 'createResource');
     // Seed: no stock is retried (3 tries, 5 s apart), then the next region, then the next provider.
