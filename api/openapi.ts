@@ -73,11 +73,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             },
             '400': error('Invalid request, or a plan that the chosen provider cannot place (field-level details)'),
             '401': common['401'],
-            '403': error('Quota reached (code quota_exceeded): the user has as many live boxes of this plan, or in all, as allowed'),
+            '403': error(
+              'Quota reached (code quota_exceeded): the user has as many live boxes of this plan, or in all, as allowed; or the plan may not pin ' +
+                `a provider (code manual_placement_not_allowed: only ${policies.selection.manualPlans.join(' and ')} may)`,
+            ),
             '409': retryLater('Idempotency-Key: its box has been deleted, or the first request with it is still in progress (code create_in_progress)'),
             '422': error('Idempotency-Key already used with a different request (code idempotency_key_reused)'),
             '429': retryLater('Too many creates (code rate_limited): the per-user create rate was exceeded'),
-            '503': unavailable,
+            '503': retryLater(
+              'A dependency (Postgres or Temporal) is unavailable, or every place the request allows is unhealthy now (code placement_unavailable); nothing was created',
+            ),
           },
         },
         get: { operationId: 'listVibeBoxes', summary: "The caller's VibeBoxes", responses: { '200': { description: 'OK', ...json('VibeBoxList') }, '401': common['401'], '503': unavailable } },
@@ -89,6 +94,13 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/api/vibeboxes/{id}/start': action('start', 'Start a stopped VibeBox'),
       '/api/vibeboxes/{id}/stop': action('stop', 'Stop a running VibeBox (force-stop after the timeout)'),
       '/api/vibeboxes/{id}/restart': action('restart', 'Restart a running VibeBox'),
+      '/api/admin/providers': {
+        get: {
+          operationId: 'listProviderHealth',
+          summary: `Admin: every enabled provider and region with its health (checked every ${policies.health.every / 60_000} min), last check, failures in a row and why`,
+          responses: { '200': { description: 'OK' }, '401': common['401'], '403': error('Not an admin token (code forbidden)'), '503': unavailable },
+        },
+      },
       '/healthz': {
         get: { operationId: 'liveness', summary: 'Liveness: the API process serves HTTP (checks no dependency)', security: [], responses: { '200': { description: 'Alive' } } },
       },

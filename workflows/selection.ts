@@ -133,7 +133,9 @@ function autoOrder(all: Candidate[], preference: Preference, input: SelectionInp
   const total = input.enabled.reduce((sum, t) => sum + weights[t], 0);
   let key: (c: Candidate) => number | undefined = () => 0;
   let note = (c: Candidate) => ` (${c.providerType} weight ${weights[c.providerType]} of ${total})`;
-  if (rule.orderBy === 'proximity' && input.near) {
+  if (rule.orderBy === 'proximity' && !input.near) {
+    note = (c) => ` (no \`near\` given: by weight, ${c.providerType} ${weights[c.providerType]} of ${total})`;
+  } else if (rule.orderBy === 'proximity' && input.near) {
     const near = input.near;
     key = (c) => distanceKm(near, c.region);
     note = (c) => ` (${distanceKm(near, c.region) ?? '?'} km from ${near})`;

@@ -135,6 +135,7 @@ describe('OpenAPI', () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toMatch(/^3\./);
     expect(Object.keys(res.body.paths).sort()).toEqual([
+      '/api/admin/providers',
       '/api/vibeboxes',
       '/api/vibeboxes/{id}',
       '/api/vibeboxes/{id}/restart',

@@ -18,7 +18,7 @@ const boxes: string[] = [];
 
 beforeAll(async () => {
   p = await startPlatform(
-    { ENABLED_PROVIDERS: 'docker,aliyun', ALIYUN_REGIONS: REGION, VIBEBOX_MANUAL_PLANS: policies.selection.manualPlans.join(',') },
+    { ENABLED_PROVIDERS: 'docker,aliyun,tencent', ALIYUN_REGIONS: REGION, TENCENT_REGIONS: 'ap-shanghai', VIBEBOX_MANUAL_PLANS: policies.selection.manualPlans.join(',') },
     { worker: false },
   );
 });
