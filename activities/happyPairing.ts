@@ -59,6 +59,11 @@ export type HappyPairingResult =
   /** The answer did not open with the pairing key (wrong, or replayed from another pairing). */
   | { outcome: 'refused'; reason: string };
 
+export interface ReadHappyStatusInput extends BoxAddress {
+  /** First wait up to this long for the daemon to reach the relay (e.g. after the box started). */
+  waitForDaemonMs?: number;
+}
+
 const DEFAULT_DAEMON_TIMEOUT_MS = 60_000;
 
 export const createHappyPairingActivities = ({ db, secrets, happy }: HappyPairingDeps) => {
@@ -116,8 +121,8 @@ export const createHappyPairingActivities = ({ db, secrets, happy }: HappyPairin
     },
 
     /** Pairing, credentials and daemon as the box sees them (never a secret). */
-    async readHappyStatus(input: BoxAddress): Promise<HappyBoxStatus> {
-      return asActivity(() => inBox(input, () => ({ step: 'status' }), (tool) => tool.status()));
+    async readHappyStatus(input: ReadHappyStatusInput): Promise<HappyBoxStatus> {
+      return asActivity(() => inBox(input, () => ({ step: 'status' }), (tool) => tool.status(input.waitForDaemonMs)));
     },
 
     /** Stops the daemon and removes the credentials, any pending pairing and the machine id. */
