@@ -46,6 +46,8 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
+    // So a cancellation reaches a running activity within a few seconds (policies.heartbeats).
+    maxHeartbeatThrottleInterval: policies.heartbeats.maxThrottle,
     activities: createActivities({
       db: database.db,
       providers: new ProviderPool(createProviderFactory(), opts.env ?? process.env),

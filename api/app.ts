@@ -3,11 +3,13 @@ import express, { Express } from 'express';
 import type { Db } from '../lib/db';
 import { requireUser } from './auth';
 import { errorHandler, HttpError, unknownRoute } from './errors';
+import { happyRoutes } from './happyRoutes';
+import type { HappyService } from './happyService';
 import { buildOpenApiDocument } from './openapi';
 import { vibeboxRoutes } from './routes';
 import type { VibeBoxService } from './vibeboxService';
 
-export function createApp(deps: { db: Db; service: VibeBoxService }): Express {
+export function createApp(deps: { db: Db; service: VibeBoxService; happy: HappyService }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -25,6 +27,7 @@ export function createApp(deps: { db: Db; service: VibeBoxService }): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  app.use('/api/vibeboxes/:id/happy', requireUser(deps.db), happyRoutes(deps.happy));
   app.use('/api/vibeboxes', requireUser(deps.db), vibeboxRoutes(deps.service));
   app.use(unknownRoute);
   app.use(errorHandler);

@@ -5,7 +5,9 @@ import { connectDatabase, Database, migrateDatabase } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { SecretBox } from '../lib/secretBox';
 import { placementFromEnv } from '../providers/settings';
+import { parsePolicyOverrides } from '../workflows/policies';
 import { createApp } from './app';
+import { createHappyService } from './happyService';
 import { connectTemporal } from './temporalClient';
 import { createVibeBoxService } from './vibeboxService';
 
@@ -28,8 +30,10 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
     placement: placementFromEnv(env),
+    policyOverrides: config.VIBEBOX_POLICY_OVERRIDES ? parsePolicyOverrides(config.VIBEBOX_POLICY_OVERRIDES) : undefined,
   });
-  const server = http.createServer(createApp({ db: database.db, service }));
+  const happy = createHappyService({ db: database.db, temporal });
+  const server = http.createServer(createApp({ db: database.db, service, happy }));
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const { port } = server.address() as { port: number };
   const url = `http://${config.HOST}:${port}`;

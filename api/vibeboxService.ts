@@ -21,7 +21,7 @@ import {
   workflowIdFor,
 } from '../workflows/definitions';
 import { specForPlan } from '../workflows/plans';
-import { policies } from '../workflows/policies';
+import { policies, PolicyOverrides } from '../workflows/policies';
 import { orderCandidates, SelectionError } from '../workflows/selection';
 import { TRANSITIONAL_STATUS } from '../workflows/transitions';
 import { vibeBoxWorkflow } from '../workflows/vibebox';
@@ -37,6 +37,8 @@ export interface VibeBoxServiceDeps {
   taskQueue?: string;
   /** Where new boxes may go, for a clear 400 instead of a box that fails later. */
   placement: { enabledTypes(): ProviderType[]; regionsOf(type: ProviderType): string[] };
+  /** Tightened timings for every new box (VIBEBOX_POLICY_OVERRIDES: test platforms, staging). */
+  policyOverrides?: PolicyOverrides;
 }
 
 const ACTION_MESSAGES: Record<Exclude<VibeBoxAction, 'retry'>, string> = {
@@ -122,6 +124,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
         spec: specForPlan(req.planId),
         providerType: req.providerType && isProviderType(req.providerType) ? req.providerType : undefined,
         region: req.region,
+        ...(deps.policyOverrides ? { policyOverrides: deps.policyOverrides } : {}),
       };
       try {
         await temporal.workflow.start(vibeBoxWorkflow, {

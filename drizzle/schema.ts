@@ -3,6 +3,7 @@
  * projection the API lists and authorizes against (DESIGN.md: one truth per fact).
  */
 import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { HappyState } from '../workflows/definitions';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -55,6 +56,8 @@ export const vibeboxes = pgTable(
     sshHostKey: text('ssh_host_key'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     lastError: text('last_error'),
+    /** The Happy pairing as the workflow last recorded it (public fields only; null: never asked). */
+    happy: jsonb('happy').$type<HappyState>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
