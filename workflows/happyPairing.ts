@@ -153,11 +153,11 @@ export class HappyPairing {
   private async begin(): Promise<HappyState> {
     const { box, P } = this.ctx;
     const resource = box.resource!;
-    const expiresAt = new Date(Date.now() + P.happy.pairingExpiry).toISOString();
+    const now = new Date().toISOString();
+    const expiresAt = new Date(Date.parse(now) + P.happy.pairingExpiry).toISOString();
     const start = await this.failingAs('Happy pairing could not start', () =>
       withRetries(P, this.stepRule, () => this.steps.short.beginHappyPairing({ ...this.address(resource), expiresAt })),
     );
-    const now = new Date().toISOString();
     if (start.state === 'paired') {
       // Paired by other means (e.g. `happy auth login` over SSH): the daemon check fills in the rest.
       this.daemonCheckDue = true;
@@ -255,9 +255,11 @@ export class HappyPairing {
     const { box, P } = this.ctx;
     this.daemonCheckDue = false;
     const read = await this.whileActive(() =>
-      this.steps
-        .interruptible(P.happy.stepTimeout + P.happy.daemonTimeout)
-        .readHappyStatus({ ...this.address(box.resource!), waitForDaemonMs: P.happy.daemonTimeout }),
+      withRetries(P, this.stepRule, () =>
+        this.steps
+          .interruptible(P.happy.stepTimeout + P.happy.daemonTimeout)
+          .readHappyStatus({ ...this.address(box.resource!), waitForDaemonMs: P.happy.daemonTimeout }),
+      ),
     );
     if ('interrupted' in read) return;
     const checkedAt = new Date().toISOString();

@@ -91,6 +91,7 @@ async function serve(ctx: BoxContext, ops: Operations, happy: HappyPairing): Pro
     await wf.condition(wf.allHandlersFinished);
     if (historyFull() && !isDeleted()) {
       await happy.settle(); // a pairing wait in progress resumes in the next run, from the state
+      await wf.condition(wf.allHandlersFinished); // an Update accepted meanwhile finishes in this run
       await wf.continueAsNew<typeof vibeBoxWorkflow>({ ...input, state: box });
     }
   }
