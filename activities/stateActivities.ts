@@ -2,10 +2,10 @@
  * The Postgres projection of each VibeBox's workflow state. The workflow is the truth; these
  * writes make GET fast and keep it answering while Temporal is down.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
-import type { VibeBoxState } from '../workflows/definitions';
+import type { HappyState, VibeBoxState } from '../workflows/definitions';
 
 export const createStateActivities = ({ db }: { db: Db }) => ({
   async recordState(input: { vibeboxId: string; state: VibeBoxState }): Promise<void> {
@@ -27,6 +27,17 @@ export const createStateActivities = ({ db }: { db: Db }) => ({
         updatedAt: new Date(),
       })
       .where(eq(vibeboxes.id, input.vibeboxId));
+  },
+
+  /**
+   * The Happy pairing, apart from the status: each has its own writer in the workflow. Written
+   * only over an older version, so a write that lands late never undoes a newer one.
+   */
+  async recordHappyState(input: { vibeboxId: string; happy: HappyState }): Promise<void> {
+    await db
+      .update(vibeboxes)
+      .set({ happy: input.happy, updatedAt: new Date() })
+      .where(and(eq(vibeboxes.id, input.vibeboxId), sql`coalesce((${vibeboxes.happy}->>'version')::int, -1) < ${input.happy.version}`));
   },
 
   /** A deleted VibeBox leaves no row (its audit rows stay). */
