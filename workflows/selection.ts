@@ -74,12 +74,14 @@ export function choosePlacement(input: SelectionInput): Placement {
   });
   refuseWhenUnserved(input, considered, candidates, excluded);
 
-  const manual = Boolean(providerType || requestedRegion);
+  // Naming a provider is manual selection (策略1); a region alone is auto selection's region rule.
+  const manual = Boolean(providerType);
   const pin = [providerType && `provider ${providerType}`, requestedRegion && `region ${requestedRegion}`].filter(Boolean).join(', ');
+  const beyond = fallback ? ', then the auto order (fallback allowed)' : ', nowhere else';
   const first = candidates[0];
   const why = manual
-    ? `manual: pinned to ${pin}${fallback ? ', then the auto order (fallback allowed)' : ', nowhere else'}`
-    : `auto, ${AUTO_RULES[preference].why}`;
+    ? `manual: pinned to ${pin}${beyond}`
+    : `auto, ${AUTO_RULES[preference].why}${requestedRegion ? `; region ${requestedRegion} only${fallback ? beyond : ''}` : ''}`;
   const left = excluded.length ? `; left out: ${excluded.map((e) => `${label(e)} (${e.why})`).join('; ')}` : '';
   return {
     strategy: manual ? 'manual' : 'auto',

@@ -76,6 +76,7 @@ describe('auto selection (策略2): the rules engine', () => {
   it('a requested region keeps only the providers serving it — never elsewhere', () => {
     const p = choosePlacement({ enabled: all, regionsOf, requestedRegion: 'cn-shanghai', random: first });
     expect(where(p.candidates)).toEqual(['aliyun/cn-shanghai']);
+    expect(p).toMatchObject({ strategy: 'auto', reason: expect.stringContaining('; region cn-shanghai only; first aliyun/cn-shanghai') });
     expect(() => orderCandidates({ enabled: ['docker'], regionsOf, requestedRegion: 'mars-1' })).toThrow('no enabled provider serves region "mars-1"');
   });
 
