@@ -10,6 +10,7 @@ import { recordProviderCalls } from './audit';
 import { createHappyActivities } from './configureHappy';
 import { createHappyPairingActivities } from './happyPairing';
 import type { HappySettings } from './happyScript';
+import type { WorkerMetrics } from './metrics';
 import { createProviderActivities } from './providerActivities';
 import { createStateActivities } from './stateActivities';
 
@@ -21,10 +22,13 @@ export interface ActivityDeps {
   /** How activities wait out a Postgres outage (policies.dependencies.databaseRetry, passed down). */
   databaseRetry: DatabaseRetry;
   log: Logger;
+  /** Counts provider calls and recorded statuses when given (worker.ts serves them). */
+  metrics?: WorkerMetrics;
 }
 
 export const createActivities = (deps: ActivityDeps) => {
   recordProviderCalls(deps);
+  deps.metrics?.observeProviders(deps.providers);
   return {
     ...createProviderActivities(deps),
     ...createHappyActivities(deps),
