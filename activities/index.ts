@@ -10,6 +10,7 @@ import { recordProviderCalls } from './audit';
 import { createHappyActivities } from './configureHappy';
 import { createHappyPairingActivities } from './happyPairing';
 import type { HappySettings } from './happyScript';
+import type { WorkerMetrics } from './metrics';
 import { createProviderActivities } from './providerActivities';
 import { createHealthActivities } from './providerHealth';
 import { createStateActivities } from './stateActivities';
@@ -24,10 +25,13 @@ export interface ActivityDeps {
   log: Logger;
   /** Where health alerts are POSTed besides the log (VIBEBOX_ALERT_WEBHOOK_URL); none when unset. */
   alertWebhookUrl?: string;
+  /** Counts provider calls and recorded statuses when given (worker.ts serves them). */
+  metrics?: WorkerMetrics;
 }
 
 export const createActivities = (deps: ActivityDeps) => {
   recordProviderCalls(deps);
+  deps.metrics?.observeProviders(deps.providers);
   return {
     ...createProviderActivities(deps),
     ...createHappyActivities(deps),

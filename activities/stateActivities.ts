@@ -6,10 +6,12 @@ import { and, eq, sql } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import type { HappyState, VibeBoxState } from '../workflows/definitions';
+import type { WorkerMetrics } from './metrics';
 
-export const createStateActivities = ({ db }: { db: Db }) => ({
+export const createStateActivities = ({ db, metrics }: { db: Db; metrics?: WorkerMetrics }) => ({
   async recordState(input: { vibeboxId: string; state: VibeBoxState }): Promise<void> {
     const { status, resource, lastError, placement } = input.state;
+    metrics?.statusRecorded(status, resource?.providerType, resource?.region);
     await db
       .update(vibeboxes)
       .set({

@@ -136,6 +136,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'OK' }, '401': common['401'], '403': error('Not an admin token (code forbidden)'), '503': unavailable },
         },
       },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          summary: 'Prometheus metrics of this API process (text exposition format)',
+          security: [],
+          responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
+      },
       '/healthz': {
         get: { operationId: 'liveness', summary: 'Liveness: the API process serves HTTP (checks no dependency)', security: [], responses: { '200': { description: 'Alive' } } },
       },

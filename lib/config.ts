@@ -20,6 +20,10 @@ const configSchema = z.object({
   HAPPY_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,30}$/).default('vibe'),
   HAPPY_SERVER_URL: z.string().url().optional(),
   HAPPY_WEBAPP_URL: z.string().url().optional(),
+  /** The worker serves Prometheus metrics on this port (GET /metrics) when set; 0 picks a free one. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** host:port for the Temporal SDK runtime's own Prometheus exporter; the worker's /metrics includes it. Off when unset. */
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').optional(),
   /** JSON of policy values to tighten for every new box (workflows/policies.ts); tests and staging only. */
   VIBEBOX_POLICY_OVERRIDES: z.string().optional(),
 });
