@@ -9,11 +9,12 @@ import type { VibeBoxState } from '../workflows/definitions';
 
 export const createStateActivities = ({ db }: { db: Db }) => ({
   async recordState(input: { vibeboxId: string; state: VibeBoxState }): Promise<void> {
-    const { status, resource, lastError } = input.state;
+    const { status, step, resource, lastError } = input.state;
     await db
       .update(vibeboxes)
       .set({
         status,
+        step: step ?? null,
         providerType: resource?.providerType ?? null,
         region: resource?.region ?? null,
         resourceId: resource?.resourceId ?? null,

@@ -2,13 +2,14 @@
 import express, { Express } from 'express';
 import type { Db } from '../lib/db';
 import { requireUser } from './auth';
+import type { BoxEvents } from './boxEvents';
 import { apiDocsRoutes } from './docs';
 import { errorHandler, HttpError, unknownRoute } from './errors';
 import { buildOpenApiDocument } from './openapi';
 import { vibeboxRoutes } from './routes';
 import type { VibeBoxService } from './vibeboxService';
 
-export function createApp(deps: { db: Db; service: VibeBoxService }): Express {
+export function createApp(deps: { db: Db; service: VibeBoxService; events: BoxEvents }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -27,7 +28,7 @@ export function createApp(deps: { db: Db; service: VibeBoxService }): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  app.use('/api/vibeboxes', requireUser(deps.db), vibeboxRoutes(deps.service));
+  app.use('/api/vibeboxes', requireUser(deps.db), vibeboxRoutes(deps.service, deps.events));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the zod schemas in api/schemas.ts. */
 import { z } from 'zod';
 import { PLANS } from '../workflows/plans';
+import { policies } from '../workflows/policies';
 import { ActionResult, CreatedVibeBox, CreateVibeBoxRequest, ErrorBody, VibeBox, VibeBoxList } from './schemas';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -48,7 +49,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/api/vibeboxes': {
         post: {
           operationId: 'createVibeBox',
-          summary: 'Create a VibeBox (provisioning starts; poll GET until active)',
+          summary: 'Create a VibeBox (provisioning starts; follow it on /events or with GET until active)',
           requestBody: { required: true, ...json('CreateVibeBoxRequest') },
           responses: {
             '202': { description: 'Accepted; the SSH password is in this response only', ...json('CreatedVibeBox') },
@@ -63,9 +64,29 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: { operationId: 'getVibeBox', summary: 'One VibeBox', parameters: [idParam], responses: { '200': { description: 'OK', ...json('VibeBox') }, ...common } },
         delete: action('delete', 'Delete a VibeBox (force-delete after the timeout)').post,
       },
+      '/api/vibeboxes/{id}/events': {
+        get: {
+          operationId: 'streamVibeBoxEvents',
+          summary: 'Live status of one VibeBox (Server-Sent Events)',
+          description:
+            'A text/event-stream. `event: box` carries the VibeBox (schema VibeBox) at once on connect and again each time its ' +
+            'status, step or any other field changes; `event: deleted` (data: `{"id": …}`) says the box is gone and ends the ' +
+            `stream. Lines starting with ':' are keep-alives (every ${policies.events.keepAliveEvery / 1000} s). At most ` +
+            `${policies.events.maxStreamsPerUser} streams per user are open at once (per API process); more are refused with 429. ` +
+            'The API ends streams when it stops: reconnect, and the first event is the current state again.',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            '429': error('Too many live status streams open for this user'),
+            '503': error('Live status is unavailable (the database cannot be reached)'),
+            ...common,
+          },
+        },
+      },
       '/api/vibeboxes/{id}/start': action('start', 'Start a stopped VibeBox'),
       '/api/vibeboxes/{id}/stop': action('stop', 'Stop a running VibeBox (force-stop after the timeout)'),
       '/api/vibeboxes/{id}/restart': action('restart', 'Restart a running VibeBox'),
+      '/api/vibeboxes/{id}/retry': action('retry', 'Provision a VibeBox in error again (a healthy box is kept, a broken one replaced)'),
     },
   };
 }

@@ -10,6 +10,7 @@ import { createLogger } from '../lib/logger';
 import { SecretBox } from '../lib/secretBox';
 import { placementFromEnv } from '../providers/settings';
 import { createApp } from './app';
+import { createBoxEvents } from './boxEvents';
 import { connectTemporal } from './temporalClient';
 import { createVibeBoxService } from './vibeboxService';
 
@@ -40,7 +41,8 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
     placement: placementFromEnv(env),
   });
-  const server = http.createServer(createApp({ db: database.db, service }));
+  const events = createBoxEvents({ getBox: service.get, databaseUrl: config.DATABASE_URL });
+  const server = http.createServer(createApp({ db: database.db, service, events }));
   const inFlight = new Set<http.ServerResponse>();
   server.on('request', (_req, res: http.ServerResponse) => {
     inFlight.add(res);
@@ -56,6 +58,8 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     async close() {
       // Answers still to come tell their clients the connection ends with them.
       for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+      // Live status streams never finish by themselves: end them (their clients reconnect).
+      await events.close();
       // close() stops listening and ends idle keep-alive connections; it calls back once the
       // requests in flight have been answered.
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -17,6 +17,7 @@ import {
   TASK_QUEUE,
   VibeBoxAction,
   VibeBoxStatus,
+  VibeBoxStep,
   VibeBoxWorkflowInput,
   workflowIdFor,
 } from '../workflows/definitions';
@@ -24,6 +25,7 @@ import { specForPlan } from '../workflows/plans';
 import { policies } from '../workflows/policies';
 import { orderCandidates, SelectionError } from '../workflows/selection';
 import { TRANSITIONAL_STATUS } from '../workflows/transitions';
+import { boxStaticDetails, boxSummary } from '../workflows/uiText';
 import { vibeBoxWorkflow } from '../workflows/vibebox';
 import { HttpError, notFound } from './errors';
 import { UpdateRejectedError } from './temporalClient';
@@ -39,11 +41,12 @@ export interface VibeBoxServiceDeps {
   placement: { enabledTypes(): ProviderType[]; regionsOf(type: ProviderType): string[] };
 }
 
-const ACTION_MESSAGES: Record<Exclude<VibeBoxAction, 'retry'>, string> = {
+const ACTION_MESSAGES: Record<VibeBoxAction, string> = {
   start: 'VibeBox is starting',
   stop: 'VibeBox is stopping',
   restart: 'VibeBox is restarting',
   delete: 'VibeBox is being deleted',
+  retry: 'VibeBox is being provisioned again',
 };
 
 export function newVibeBoxId(): string {
@@ -55,6 +58,7 @@ export function toApi(row: VibeBoxRow): VibeBox {
   return {
     id: row.id,
     status: row.status as VibeBoxStatus,
+    step: row.step as VibeBoxStep | null,
     planId: row.planId,
     providerType: row.providerType ?? row.requestedProviderType,
     region: row.region ?? row.requestedRegion,
@@ -128,10 +132,14 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
           workflowId: workflowIdFor(id),
           taskQueue,
           args: [input],
+          // What the Web UI's list and detail pages show of the box without opening its history.
+          staticSummary: boxSummary(input),
+          staticDetails: boxStaticDetails(input),
           typedSearchAttributes: [
             { key: searchAttributes.vibeboxId, value: id },
             { key: searchAttributes.userId, value: user.id },
             { key: searchAttributes.status, value: 'provisioning' },
+            { key: searchAttributes.plan, value: req.planId },
             ...(req.providerType ? [{ key: searchAttributes.provider, value: req.providerType }] : []),
             ...(req.region ? [{ key: searchAttributes.region, value: req.region }] : []),
           ],
@@ -157,7 +165,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
      * Asks the workflow to act and returns once it has accepted: the validator's verdict is
      * immediate (409 with its reason), the work itself goes on in the workflow.
      */
-    async act(user: AuthedUser, id: string, action: Exclude<VibeBoxAction, 'retry'>) {
+    async act(user: AuthedUser, id: string, action: VibeBoxAction) {
       await ownedRow(user, id);
       const handle = temporal.workflow.getHandle(workflowIdFor(id));
       try {

@@ -46,6 +46,8 @@ export const vibeboxes = pgTable(
     region: text('region'),
     resourceId: text('resource_id'),
     status: text('status').notNull(),
+    /** Where the box is inside its status (workflows/definitions.ts VIBEBOX_STEPS); null before the workflow first wrote. */
+    step: text('step'),
     ipAddress: text('ip_address'),
     sshPort: integer('ssh_port'),
     sshUser: text('ssh_user'),

@@ -25,6 +25,32 @@ export const VIBEBOX_STATUSES = [
 ] as const;
 export type VibeBoxStatus = (typeof VIBEBOX_STATUSES)[number];
 
+/**
+ * Where a box is inside its status — what a user watching `create --wait` or the Web UI needs to
+ * know while a status lasts minutes. Provisioning goes selecting → creating → booting →
+ * installing-happy (→ cleaning-up when a later step failed); each operation has its own step;
+ * a settled box is `ready`, `stopped` or `failed`.
+ */
+export const VIBEBOX_STEPS = [
+  'selecting',
+  'creating',
+  'booting',
+  'installing-happy',
+  'cleaning-up',
+  'ready',
+  'starting',
+  'stopping',
+  'force-stopping',
+  'stopped',
+  'restarting',
+  'checking',
+  'deleting',
+  'force-deleting',
+  'deleted',
+  'failed',
+] as const;
+export type VibeBoxStep = (typeof VIBEBOX_STEPS)[number];
+
 export const VIBEBOX_ACTIONS = ['start', 'stop', 'restart', 'delete', 'retry'] as const;
 export type VibeBoxAction = (typeof VIBEBOX_ACTIONS)[number];
 
@@ -62,6 +88,8 @@ export interface PlacedResource {
 
 export interface VibeBoxState {
   status: VibeBoxStatus;
+  /** Absent only in state carried over from before steps existed (continueAsNew of an older run). */
+  step?: VibeBoxStep;
   resource?: PlacedResource;
   lastError?: string;
   /** Provisioning rounds so far; part of the client token so a retry after cleanup makes a new box. */
@@ -111,4 +139,7 @@ export const searchAttributes = {
   provider: defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD),
   region: defineSearchAttributeKey('Region', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('VibeBoxStatus', SearchAttributeType.KEYWORD),
+  /** Plan and step: columns of the Web UI's workflow list, so a box reads there without opening it. */
+  plan: defineSearchAttributeKey('VibeBoxPlan', SearchAttributeType.KEYWORD),
+  step: defineSearchAttributeKey('VibeBoxStep', SearchAttributeType.KEYWORD),
 };

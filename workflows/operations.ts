@@ -25,6 +25,7 @@ export function operations(ctx: BoxContext): Operations {
       try {
         let stopped: PlacedResource | null = null;
         await gracefulThenForced(P.stop, 'stop', async (force, timeoutMs) => {
+          if (force) await ctx.setStep('force-stopping');
           await act(ctx, r, 'stop', undefined, force);
           stopped = await waitFor(ctx, r, ResourceStatus.STOPPED, timeoutMs);
         });
@@ -44,7 +45,8 @@ export function operations(ctx: BoxContext): Operations {
           if (box.resource) await destroy(ctx, box.resource);
           break;
         } catch (err) {
-          await ctx.setStatus('error', { lastError: `delete failed, retrying: ${classify(err).message}` });
+          // `error` for the seed, yet still at the deleting step: the delete goes on by itself.
+          await ctx.setStatus('error', { lastError: `delete failed, retrying: ${classify(err).message}`, step: 'deleting' });
           await wf.sleep(pause);
         }
       }
@@ -88,6 +90,7 @@ async function actThenWaitRunning(ctx: BoxContext, action: 'start' | 'restart', 
 async function settleFromProvider(ctx: BoxContext, lastError: string): Promise<void> {
   const r = ctx.box.resource!;
   let providerStatus: ResourceStatus | undefined;
+  await ctx.setStep('checking');
   try {
     const now = await describe(ctx, r);
     providerStatus = now?.lastSeenStatus;

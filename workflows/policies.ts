@@ -93,6 +93,13 @@ export const policies = {
    * needs a worker, and without one the caller would wait forever.
    */
   updates: { acceptDeadline: 15 * second },
+  /**
+   * Live status streams (GET /api/vibeboxes/:id/events): at most `maxStreamsPerUser` open at once
+   * per user and API process (a browser tab or CLI left open must not exhaust the API); a comment
+   * line every `keepAliveEvery` so proxies do not cut an idle stream; the API's LISTEN connection
+   * is re-opened `listenRetry` after Postgres drops it.
+   */
+  events: { maxStreamsPerUser: 8, keepAliveEvery: 15 * second, listenRetry: 1 * second },
   /** Continue-as-new before the history gets long (Temporal also suggests it). */
   history: { maxEvents: 5_000 },
 };

@@ -19,6 +19,8 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
   const ctx = new BoxContext(input, resolvePolicies(input.policyOverrides), box);
   const ops = operations(ctx);
   wireHandlers(ctx, ops);
+  // A continued run starts with no metadata of its own: show where the box is at once.
+  ctx.showDetails();
   try {
     if (box.status === 'provisioning') await provision(ctx);
     await serve(ctx, ops);

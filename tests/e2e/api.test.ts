@@ -99,6 +99,8 @@ describe('ownership', () => {
       ['POST', `/api/vibeboxes/${id}/start`],
       ['POST', `/api/vibeboxes/${id}/stop`],
       ['POST', `/api/vibeboxes/${id}/restart`],
+      ['POST', `/api/vibeboxes/${id}/retry`],
+      ['GET', `/api/vibeboxes/${id}/events`],
       ['DELETE', `/api/vibeboxes/${id}`],
     ]) {
       const res = await p.call(other.token, method, path);
@@ -137,7 +139,9 @@ describe('OpenAPI', () => {
     expect(Object.keys(res.body.paths).sort()).toEqual([
       '/api/vibeboxes',
       '/api/vibeboxes/{id}',
+      '/api/vibeboxes/{id}/events',
       '/api/vibeboxes/{id}/restart',
+      '/api/vibeboxes/{id}/retry',
       '/api/vibeboxes/{id}/start',
       '/api/vibeboxes/{id}/stop',
     ]);
