@@ -1,6 +1,6 @@
 /**
- * Operator CLI.
- *   npm run vibebox -- create-user <email>     creates the user (if new) and prints a new API token
+ * Operator CLI (users have their own: `vibebox`, cli/main.ts).
+ *   npm run admin -- create-user <email>     creates the user (if new) and prints a new API token
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +20,7 @@ function localEnv(): Record<string, string> {
 async function main(argv: string[]): Promise<void> {
   const [command, email] = argv;
   if (command !== 'create-user' || !email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
-    process.stderr.write('usage: npm run vibebox -- create-user <email>\n');
+    process.stderr.write('usage: npm run admin -- create-user <email>\n');
     process.exit(2);
   }
   // This command seals nothing; the key is required by the shared config schema only.
