@@ -7,10 +7,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { createWorkerMetrics } from './activities/metrics';
 import { happySettingsFrom } from './activities/happySettings';
 import { AppConfig, loadConfig } from './lib/config';
 import { connectDatabase, Database, migrateDatabase } from './lib/db';
 import { createLogger } from './lib/logger';
+import { createRegistry, serveMetrics } from './lib/metrics';
 import { SecretBox } from './lib/secretBox';
 import { createProviderFactory } from './providers/factory';
 import { ProviderPool } from './providers/pool';
@@ -22,6 +24,8 @@ export interface WorkerHandle {
   worker: Worker;
   /** Resolves when the worker has stopped. */
   running: Promise<void>;
+  /** The Prometheus endpoint, when WORKER_METRICS_PORT is set. */
+  metricsUrl?: string;
   shutdown(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
   const database = opts.database ?? connectDatabase(config.DATABASE_URL);
   await migrateDatabase(database);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const registry = createRegistry('worker');
+  const metrics = createWorkerMetrics(registry);
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -53,6 +59,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
       secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
       happy: happySettingsFrom(config),
       log,
+      metrics,
     }),
   });
   // The fleet's control loops run on Schedules: declared here, idempotently, at every start.
@@ -62,7 +69,9 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
   } finally {
     await clientConnection.close();
   }
+  const metricsServer = config.WORKER_METRICS_PORT !== undefined ? await serveMetrics(registry, config.HOST, config.WORKER_METRICS_PORT) : undefined;
   const running = worker.run().finally(async () => {
+    await metricsServer?.close();
     await connection.close();
     if (!opts.database) await database.close();
   });
@@ -70,6 +79,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
   return {
     worker,
     running,
+    metricsUrl: metricsServer?.url,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

@@ -7,6 +7,7 @@ import { providerCalls } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ProviderPool } from '../providers/pool';
+import type { WorkerMetrics } from './metrics';
 
 const currentVibeBox = new AsyncLocalStorage<string>();
 
@@ -15,8 +16,13 @@ export function forVibeBox<T>(vibeboxId: string, fn: () => Promise<T>): Promise<
   return currentVibeBox.run(vibeboxId, fn);
 }
 
-export function recordProviderCalls(pool: ProviderPool, db: Db, log: Logger): void {
+export function recordProviderCalls(pool: ProviderPool, db: Db, log: Logger, metrics?: WorkerMetrics): void {
   pool.onCall((record) => {
+    if (metrics) {
+      const labels = { provider: record.provider, region: record.region ?? 'none', action: record.action, outcome: record.outcome };
+      metrics.providerCalls.inc({ ...labels, failure_kind: record.errorKind ?? '' });
+      metrics.providerCallSeconds.observe(labels, record.durationMs / 1000);
+    }
     db.insert(providerCalls)
       .values({
         vibeboxId: currentVibeBox.getStore() ?? null,

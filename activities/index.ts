@@ -8,6 +8,7 @@ import type { SecretBox } from '../lib/secretBox';
 import type { ProviderPool } from '../providers/pool';
 import { recordProviderCalls } from './audit';
 import { createHappyActivities } from './configureHappy';
+import type { WorkerMetrics } from './metrics';
 import { createHappyPairingActivities } from './happyPairing';
 import type { HappySettings } from './happyScript';
 import { createProviderActivities } from './providerActivities';
@@ -19,10 +20,11 @@ export interface ActivityDeps {
   secrets: SecretBox;
   happy: HappySettings;
   log: Logger;
+  metrics?: WorkerMetrics;
 }
 
 export const createActivities = (deps: ActivityDeps) => {
-  recordProviderCalls(deps.providers, deps.db, deps.log);
+  recordProviderCalls(deps.providers, deps.db, deps.log, deps.metrics);
   return {
     ...createProviderActivities(deps),
     ...createHappyActivities(deps),

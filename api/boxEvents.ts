@@ -14,6 +14,7 @@ import { createLogger } from '../lib/logger';
 import { policies } from '../workflows/policies';
 import type { AuthedUser } from './auth';
 import { HttpError } from './errors';
+import type { ApiMetrics } from './metrics';
 import type { VibeBox } from './schemas';
 
 const log = createLogger('api');
@@ -25,6 +26,7 @@ export interface BoxEventsDeps {
   /** Reads one of the user's boxes, throwing the 404 HttpError when there is none (the service's get). */
   getBox(user: AuthedUser, id: string): Promise<VibeBox>;
   databaseUrl: string;
+  metrics?: ApiMetrics;
 }
 
 export function createBoxEvents(deps: BoxEventsDeps) {
@@ -72,6 +74,7 @@ export function createBoxEvents(deps: BoxEventsDeps) {
         throw new HttpError(503, 'unavailable', `live status is unavailable: ${(err as Error).message}`);
       }
       streamsOf.set(user.id, open + 1);
+      deps.metrics?.streams.inc();
 
       let ended = false;
       let lastSent = '';
@@ -83,6 +86,7 @@ export function createBoxEvents(deps: BoxEventsDeps) {
       const end = () => {
         if (ended) return;
         ended = true;
+        deps.metrics?.streams.dec();
         clearInterval(keepAlive);
         unwatch();
         ends.delete(end);

@@ -11,6 +11,7 @@ import { SecretBox } from '../lib/secretBox';
 import { placementFromEnv } from '../providers/settings';
 import { createApp } from './app';
 import { createBoxEvents } from './boxEvents';
+import { createApiMetrics } from './metrics';
 import { connectTemporal } from './temporalClient';
 import { createVibeBoxService } from './vibeboxService';
 
@@ -33,7 +34,9 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
   await migrateDatabase(database);
   const { client: temporal, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const env = opts.env ?? process.env;
+  const metrics = createApiMetrics();
   const service = createVibeBoxService({
+    metrics,
     db: database.db,
     temporal,
     secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
@@ -41,8 +44,8 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
     placement: placementFromEnv(env),
   });
-  const events = createBoxEvents({ getBox: service.get, databaseUrl: config.DATABASE_URL });
-  const server = http.createServer(createApp({ db: database.db, service, events }));
+  const events = createBoxEvents({ getBox: service.get, databaseUrl: config.DATABASE_URL, metrics });
+  const server = http.createServer(createApp({ db: database.db, service, events, metrics }));
   const inFlight = new Set<http.ServerResponse>();
   server.on('request', (_req, res: http.ServerResponse) => {
     inFlight.add(res);

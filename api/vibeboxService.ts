@@ -30,6 +30,7 @@ import { vibeBoxWorkflow } from '../workflows/vibebox';
 import { HttpError, notFound } from './errors';
 import { UpdateRejectedError } from './temporalClient';
 import type { AuthedUser } from './auth';
+import type { ApiMetrics } from './metrics';
 import type { CreateVibeBoxRequest, VibeBox } from './schemas';
 
 export interface VibeBoxServiceDeps {
@@ -39,6 +40,7 @@ export interface VibeBoxServiceDeps {
   taskQueue?: string;
   /** Where new boxes may go, for a clear 400 instead of a box that fails later. */
   placement: { enabledTypes(): ProviderType[]; regionsOf(type: ProviderType): string[] };
+  metrics?: ApiMetrics;
 }
 
 const ACTION_MESSAGES: Record<VibeBoxAction, string> = {
@@ -149,6 +151,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
         await db.delete(vibeboxes).where(eq(vibeboxes.id, id));
         throw new HttpError(503, 'unavailable', `could not start provisioning: ${(err as Error).message}`);
       }
+      deps.metrics?.creates.inc({ plan: req.planId, provider: req.providerType ?? 'automatic', region: req.region ?? 'automatic' });
       return { ...toApi(row), sshPassword: password };
     },
 

@@ -11,6 +11,8 @@ const configSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('vibebox'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
+  /** The worker's Prometheus endpoint (GET /metrics) on HOST; unset: none. 0 picks a free port. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** 32-byte key (base64 or hex) sealing VibeBox passwords at rest. */
   VIBEBOX_SECRET_KEY: z.string().min(1, 'VIBEBOX_SECRET_KEY is required (32 bytes, base64)'),
   /** npm registry the boxes install happy-coder and Claude Code from. */

@@ -43,6 +43,11 @@ export class BoxContext {
   trying?: Candidate;
   /** Workflow time the current step began, for the Web UI. */
   private stepSince = new Date(Date.now()).toISOString();
+  /**
+   * The status last written to the projection — the "from" of the next change. Not box.status:
+   * an Update handler sets that at once, before the write (vibebox.ts).
+   */
+  private recordedStatus: VibeBoxStatus;
   readonly acts: ActivityProxies;
 
   constructor(
@@ -51,6 +56,7 @@ export class BoxContext {
     readonly box: VibeBoxState,
   ) {
     this.acts = activityProxies(P);
+    this.recordedStatus = box.status;
   }
 
   get vibeboxId(): string {
@@ -69,6 +75,8 @@ export class BoxContext {
    */
   async setStatus(status: VibeBoxStatus, changes: Partial<VibeBoxState> = {}): Promise<void> {
     const step = changes.step ?? FIRST_STEP[status];
+    const previous = { status: this.recordedStatus, step: this.box.step, stepMs: Date.now() - Date.parse(this.stepSince) };
+    this.recordedStatus = status;
     if (step !== this.box.step) this.stepSince = new Date(Date.now()).toISOString();
     Object.assign(this.box, changes, { status, step });
     this.showDetails();
@@ -83,7 +91,7 @@ export class BoxContext {
           ]
         : []),
     ]);
-    await this.acts.bookkeeping.recordState({ vibeboxId: this.input.vibeboxId, state: this.box });
+    await this.acts.bookkeeping.recordState({ vibeboxId: this.input.vibeboxId, state: this.box, planId: this.input.planId, previous });
   }
 
   /** A further step within the current status (provisioning's create → boot → install, a forced stop). */
