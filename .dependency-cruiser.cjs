@@ -80,9 +80,9 @@ module.exports = {
     ),
     layer(
       'api-calls-no-provider',
-      'The API admits work and starts workflows; it never runs activities or talks to a cloud.',
+      'The API admits work and starts workflows; it never runs activities or talks to a cloud. Of providers/ it reads the contract types, the settings and the capacity data (catalogs, no SDK).',
       '^api/',
-      '^(activities/|providers/(?!(types|settings|calls)\\.ts$))',
+      '^(activities/|providers/(?!(types|settings|calls|capacity)\\.ts$))',
     ),
     layer(
       'cli-talks-only-http',

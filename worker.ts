@@ -19,10 +19,14 @@ import { ProviderPool } from './providers/pool';
 import { ensureSchedules } from './lib/temporalSchedules';
 import { policies } from './workflows/policies';
 import { fleetSchedules } from './workflows/schedules';
+import { configureTaskQueue } from './workflows/definitions';
+import { publishProviderCapacity } from './activities/capacity';
 
 export interface WorkerHandle {
   worker: Worker;
-  /** Resolves when the worker has stopped. */
+  /** The bounded workers of configureHappy, one per enabled provider type (policies.configureConcurrency). */
+  configureWorkers: Worker[];
+  /** Resolves when every worker has stopped. */
   running: Promise<void>;
   /** The Prometheus endpoint, when WORKER_METRICS_PORT is set. */
   metricsUrl?: string;
@@ -43,25 +47,51 @@ function installRuntimeOnce(): void {
 export async function startWorker(config: AppConfig, opts: { database?: Database; env?: Record<string, string | undefined> } = {}): Promise<WorkerHandle> {
   installRuntimeOnce();
   const log = createLogger('worker');
-  const database = opts.database ?? connectDatabase(config.DATABASE_URL);
+  const database = opts.database ?? connectDatabase(config.DATABASE_URL, policies.dependencies.database);
   await migrateDatabase(database);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const registry = createRegistry('worker');
   const metrics = createWorkerMetrics(registry);
+  const providers = new ProviderPool(createProviderFactory(), opts.env ?? process.env);
+  const activities = createActivities({
+    db: database.db,
+    providers,
+    secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
+    happy: happySettingsFrom(config),
+    databaseRetry: policies.dependencies.databaseRetry,
+    log,
+    metrics,
+  });
+  // Heartbeats reach the server every few seconds (the SDK's default throttle lets a 2-minute
+  // heartbeat timeout go 60 s unheard): an activity then outlives a Temporal outage of up to its
+  // heartbeat timeout minus this, instead of being timed out when the server comes back; and a
+  // cancellation reaches a running activity within a few seconds (policies.heartbeats).
+  const throttle = policies.heartbeats.maxThrottle;
+  const heartbeats = { maxHeartbeatThrottleInterval: throttle, defaultHeartbeatThrottleInterval: throttle };
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...heartbeats,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities({
-      db: database.db,
-      providers: new ProviderPool(createProviderFactory(), opts.env ?? process.env),
-      secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
-      happy: happySettingsFrom(config),
-      log,
-      metrics,
-    }),
+    // configureHappy stays here too, for configure work scheduled on this queue before it had queues of its own.
+    activities,
   });
+  // configureHappy on one queue per provider type, a bounded number at once: a burst queues here.
+  const configureWorkers = await Promise.all(
+    providers.enabledTypes().map((type) =>
+      Worker.create({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: configureTaskQueue(config.TEMPORAL_TASK_QUEUE, type),
+        activities: { configureHappy: activities.configureHappy },
+        maxConcurrentActivityTaskExecutions: policies.configureConcurrency[type],
+        ...heartbeats,
+      }),
+    ),
+  );
+  // The API refuses plans that cannot fit; it learns what Docker can place from here.
+  await publishProviderCapacity({ db: database.db, providers, log });
   // The fleet's control loops run on Schedules: declared here, idempotently, at every start.
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
@@ -70,18 +100,27 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
     await clientConnection.close();
   }
   const metricsServer = config.WORKER_METRICS_PORT !== undefined ? await serveMetrics(registry, config.HOST, config.WORKER_METRICS_PORT) : undefined;
-  const running = worker.run().finally(async () => {
-    await metricsServer?.close();
-    await connection.close();
-    if (!opts.database) await database.close();
-  });
+  const all = [worker, ...configureWorkers];
+  const stopAll = () => all.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
+  // One worker failing stops the others; the connection closes once they have all drained.
+  const running = Promise.allSettled(all.map((w) => w.run().catch((err: unknown) => (stopAll(), Promise.reject(err)))))
+    .then((results) => {
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    })
+    .finally(async () => {
+      await metricsServer?.close();
+      await connection.close();
+      if (!opts.database) await database.close();
+    });
   log.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS });
   return {
     worker,
+    configureWorkers,
     running,
     metricsUrl: metricsServer?.url,
     async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      stopAll();
       await running;
     },
   };

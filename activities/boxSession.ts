@@ -7,14 +7,17 @@
 import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
-import type { Db } from '../lib/db';
+import type { DatabaseRetry, Db } from '../lib/db';
 import type { SecretBox } from '../lib/secretBox';
 import { HostKeyMismatchError, SshSession } from '../lib/ssh';
 import { ProviderError } from '../providers/errors';
+import { databaseSteps } from './databaseSteps';
 
 export interface BoxSessionDeps {
   db: Db;
   secrets: SecretBox;
+  /** When given, the session's Postgres reads and writes wait out an outage (see databaseSteps). */
+  databaseRetry?: DatabaseRetry;
 }
 
 /** Where a box's SSH answers, and with which login (root, or e.g. `ubuntu` with sudo). */
@@ -33,10 +36,10 @@ export const asRoot = (loginUser: string, command: string): string => (loginUser
 /** Opens the session, runs `fn` with it, closes it; cancellation of the activity closes it early. */
 export async function withBoxSession<T>(deps: BoxSessionDeps, address: BoxAddress, fn: (session: SshSession) => Promise<T>): Promise<T> {
   const ctx = Context.current();
-  const [row] = await deps.db
-    .select({ sealed: vibeboxes.sshPasswordEnc, hostKey: vibeboxes.sshHostKey })
-    .from(vibeboxes)
-    .where(eq(vibeboxes.id, address.vibeboxId));
+  const step = deps.databaseRetry ? databaseSteps(deps.databaseRetry) : <R>(fn: () => Promise<R>) => fn();
+  const [row] = await step(() =>
+    deps.db.select({ sealed: vibeboxes.sshPasswordEnc, hostKey: vibeboxes.sshHostKey }).from(vibeboxes).where(eq(vibeboxes.id, address.vibeboxId)),
+  );
   if (!row?.sealed) throw new ProviderError('InvalidRequest', `no login password on record for ${address.vibeboxId}`);
   ctx.heartbeat({ step: 'connect' });
   const session = await SshSession.open(
@@ -58,7 +61,7 @@ export async function withBoxSession<T>(deps: BoxSessionDeps, address: BoxAddres
   try {
     // Trust on first use: the key seen now is the one every later connection must present,
     // and the one users can check their first `ssh` against (the API shows it).
-    if (!row.hostKey) await deps.db.update(vibeboxes).set({ sshHostKey: session.hostKey }).where(eq(vibeboxes.id, address.vibeboxId));
+    if (!row.hostKey) await step(() => deps.db.update(vibeboxes).set({ sshHostKey: session.hostKey }).where(eq(vibeboxes.id, address.vibeboxId)));
     return await fn(session);
   } finally {
     ctx.cancellationSignal.removeEventListener('abort', onCancel);

@@ -3,7 +3,7 @@
  * non-root user, Node.js, happy-coder and Claude Code, Happy's environment and daemon service —
  * then check `happy --version`. Idempotent; heartbeats each step.
  */
-import type { Db } from '../lib/db';
+import type { DatabaseRetry, Db } from '../lib/db';
 import type { SecretBox } from '../lib/secretBox';
 import { ProviderError } from '../providers/errors';
 import { asRoot, BoxAddress, withBoxSession } from './boxSession';
@@ -15,14 +15,15 @@ export interface ConfigureHappyDeps {
   db: Db;
   secrets: SecretBox;
   happy: HappySettings;
+  databaseRetry: DatabaseRetry;
 }
 
 export type ConfigureHappyInput = BoxAddress;
 
-export const createHappyActivities = ({ db, secrets, happy }: ConfigureHappyDeps) => ({
+export const createHappyActivities = ({ db, secrets, happy, databaseRetry }: ConfigureHappyDeps) => ({
   async configureHappy(input: ConfigureHappyInput): Promise<HappyScriptReport> {
     return asActivity(() =>
-      withBoxSession({ db, secrets }, input, async (session) => {
+      withBoxSession({ db, secrets, databaseRetry }, input, async (session) => {
         let tail = '';
         let step = 'start';
         // Root runs the script as it is; another login (e.g. `ubuntu` on cloud images) through sudo.

@@ -2,7 +2,7 @@
  * The activity factory: dependencies injected, never module globals (Temporal's samples).
  * Workflows import only the types from here.
  */
-import type { Db } from '../lib/db';
+import type { DatabaseRetry, Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secretBox';
 import type { ProviderPool } from '../providers/pool';
@@ -19,12 +19,14 @@ export interface ActivityDeps {
   providers: ProviderPool;
   secrets: SecretBox;
   happy: HappySettings;
+  /** How activities wait out a Postgres outage (policies.dependencies.databaseRetry, passed down). */
+  databaseRetry: DatabaseRetry;
   log: Logger;
   metrics?: WorkerMetrics;
 }
 
 export const createActivities = (deps: ActivityDeps) => {
-  recordProviderCalls(deps.providers, deps.db, deps.log, deps.metrics);
+  recordProviderCalls(deps);
   return {
     ...createProviderActivities(deps),
     ...createHappyActivities(deps),

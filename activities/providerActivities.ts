@@ -2,15 +2,17 @@
 import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
-import type { Db } from '../lib/db';
+import type { DatabaseRetry, Db } from '../lib/db';
 import type { SecretBox } from '../lib/secretBox';
 import type { ProviderAction, ResourceRef } from '../providers/calls';
+import { misfit, sizesOn } from '../providers/capacity';
 import { ProviderError } from '../providers/errors';
 import type { ProviderPool } from '../providers/pool';
 import { ProviderType, ResourceInfo, ResourceStatus } from '../providers/types';
 import type { Candidate, PlacedResource, ResourceSpecInput } from '../workflows/definitions';
 import { orderCandidates } from '../workflows/selection';
 import { forVibeBox } from './audit';
+import { databaseSteps } from './databaseSteps';
 import { asActivity } from './failures';
 import { heartbeating } from './heartbeat';
 
@@ -18,6 +20,7 @@ export interface ProviderActivityDeps {
   db: Db;
   providers: ProviderPool;
   secrets: SecretBox;
+  databaseRetry: DatabaseRetry;
 }
 
 /** A resource, and the VibeBox its calls are audited under. */
@@ -36,16 +39,33 @@ function placed(ref: Pick<ResourceRef, 'providerType' | 'region'>, info: Resourc
   };
 }
 
-export const createProviderActivities = ({ db, providers, secrets }: ProviderActivityDeps) => ({
-  /** Ordered candidates for a new VibeBox: where to try first, and where to fail over to. */
-  async selectCandidates(input: { providerType?: ProviderType; region?: string }): Promise<Candidate[]> {
+/** For every enabled (type, region): why `spec` cannot be placed there; unknown sizes count as fitting. */
+async function misfitsOf(providers: ProviderPool, spec: ResourceSpecInput): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  for (const type of providers.enabledTypes()) {
+    for (const region of providers.regionsOf(type)) {
+      const sizes = await providers.get(type, region).then(sizesOn).catch(() => undefined);
+      out.set(`${type}/${region}`, sizes && misfit(spec, sizes, `${type} in ${region}`));
+    }
+  }
+  return out;
+}
+
+export const createProviderActivities = ({ db, providers, secrets, databaseRetry }: ProviderActivityDeps) => ({
+  /**
+   * Ordered candidates for a new VibeBox: where to try first, and where to fail over to — leaving
+   * out placements too small for the spec (a Docker host with fewer CPUs than the plan).
+   */
+  async selectCandidates(input: { providerType?: ProviderType; region?: string; spec?: ResourceSpecInput }): Promise<Candidate[]> {
     return asActivity(async () => {
+      const misfits = input.spec ? await misfitsOf(providers, input.spec) : new Map<string, string | undefined>();
       try {
         return orderCandidates({
           enabled: providers.enabledTypes(),
           regionsOf: (t) => providers.regionsOf(t),
           providerType: input.providerType,
           requestedRegion: input.region,
+          misfit: (c) => misfits.get(`${c.providerType}/${c.region}`),
         });
       } catch (err) {
         throw new ProviderError('InvalidRequest', (err as Error).message);
@@ -69,10 +89,8 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
   }): Promise<PlacedResource> {
     return asActivity(() =>
       forVibeBox(input.vibeboxId, async () => {
-        const [row] = await db
-          .select({ sealed: vibeboxes.sshPasswordEnc })
-          .from(vibeboxes)
-          .where(eq(vibeboxes.id, input.vibeboxId));
+        const step = databaseSteps(databaseRetry);
+        const [row] = await step(() => db.select({ sealed: vibeboxes.sshPasswordEnc }).from(vibeboxes).where(eq(vibeboxes.id, input.vibeboxId)));
         const provider = await providers.get(input.candidate.providerType, input.candidate.region);
         const info = await provider.createResource({
           ...input.spec,
@@ -83,10 +101,12 @@ export const createProviderActivities = ({ db, providers, secrets }: ProviderAct
           tags: { project: 'vibebox', vibeboxId: input.vibeboxId, userId: input.userId },
         }, { timeoutMs: input.timeoutMs });
         // A new machine has a new host key: forget the one recorded for an earlier machine.
-        await db
-          .update(vibeboxes)
-          .set({ sshHostKey: null, ...(info.sshPassword && !row?.sealed ? { sshPasswordEnc: secrets.seal(info.sshPassword) } : {}) })
-          .where(eq(vibeboxes.id, input.vibeboxId));
+        await step(() =>
+          db
+            .update(vibeboxes)
+            .set({ sshHostKey: null, ...(info.sshPassword && !row?.sealed ? { sshPasswordEnc: secrets.seal(info.sshPassword) } : {}) })
+            .where(eq(vibeboxes.id, input.vibeboxId)),
+        );
         return placed(input.candidate, info);
       }),
     );

@@ -2,10 +2,10 @@
  * The Postgres projection of each VibeBox's workflow state. The workflow is the truth; these
  * writes make GET fast and keep it answering while Temporal is down.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
-import type { VibeBoxState, VibeBoxStatus, VibeBoxStep } from '../workflows/definitions';
+import type { HappyState, VibeBoxState, VibeBoxStatus, VibeBoxStep } from '../workflows/definitions';
 import { failureKindOf, type WorkerMetrics } from './metrics';
 
 export interface RecordStateInput {
@@ -44,6 +44,17 @@ export const createStateActivities = ({ db, metrics }: { db: Db; metrics?: Worke
         metrics.statusChanges.inc({ from: previous.status, to: status, ...where, failure_kind: status === 'error' ? failureKindOf(lastError) : '' });
       }
     }
+  },
+
+  /**
+   * The Happy pairing, apart from the status: each has its own writer in the workflow. Written
+   * only over an older version, so a write that lands late never undoes a newer one.
+   */
+  async recordHappyState(input: { vibeboxId: string; happy: HappyState }): Promise<void> {
+    await db
+      .update(vibeboxes)
+      .set({ happy: input.happy, updatedAt: new Date() })
+      .where(and(eq(vibeboxes.id, input.vibeboxId), sql`coalesce((${vibeboxes.happy}->>'version')::int, -1) < ${input.happy.version}`));
   },
 
   /** A deleted VibeBox leaves no row (its audit rows stay). */

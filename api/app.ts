@@ -1,17 +1,21 @@
-/** The Express app: JSON in, one error shape out, bearer auth on /api/vibeboxes. */
+/** The Express app: JSON in, one error shape out, bearer auth on /api/vibeboxes, health endpoints. */
+import type { Client } from '@temporalio/client';
 import express, { Express } from 'express';
-import type { Db } from '../lib/db';
+import type { Database } from '../lib/db';
 import { requireUser } from './auth';
 import type { BoxEvents } from './boxEvents';
-import { countRequests, rememberMount, type ApiMetrics } from './metrics';
+import { countRequests, mountedAt, type ApiMetrics } from './metrics';
 import { writeMetrics } from '../lib/metrics';
 import { apiDocsRoutes } from './docs';
 import { errorHandler, HttpError, unknownRoute } from './errors';
+import { happyRoutes } from './happyRoutes';
+import type { HappyService } from './happyService';
+import { healthRoutes } from './health';
 import { buildOpenApiDocument } from './openapi';
 import { vibeboxRoutes } from './routes';
 import type { VibeBoxService } from './vibeboxService';
 
-export function createApp(deps: { db: Db; service: VibeBoxService; events: BoxEvents; metrics: ApiMetrics }): Express {
+export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService; happy: HappyService; events: BoxEvents; metrics: ApiMetrics }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(countRequests(deps.metrics));
@@ -32,10 +36,9 @@ export function createApp(deps: { db: Db; service: VibeBoxService; events: BoxEv
     res.json(openapi);
   });
   app.use(apiDocsRoutes());
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
-  app.use('/api/vibeboxes', rememberMount, requireUser(deps.db), vibeboxRoutes(deps.service, deps.events));
+  app.use(healthRoutes({ database: deps.database, temporal: deps.temporal }));
+  app.use('/api/vibeboxes/:id/happy', mountedAt('/api/vibeboxes/:id/happy'), requireUser(deps.database.db), happyRoutes(deps.happy));
+  app.use('/api/vibeboxes', mountedAt('/api/vibeboxes'), requireUser(deps.database.db), vibeboxRoutes(deps.service, deps.events));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -1,7 +1,7 @@
 /**
  * Live status: GET /api/vibeboxes/:id/events streams a box's status and step as Server-Sent
  * Events. No polling: every write to a box's row raises a Postgres NOTIFY (trigger in
- * drizzle/migrations/0003), one LISTEN connection per API process hears them all, and each
+ * drizzle/migrations/0005), one LISTEN connection per API process hears them all, and each
  * stream re-reads its box when told — the Postgres projection is what GET serves, so the stream
  * and GET never disagree. Streams are bounded per user (policies.events).
  *
@@ -13,7 +13,7 @@ import { listenToChannel, type ChannelListener } from '../lib/pgListener';
 import { createLogger } from '../lib/logger';
 import { policies } from '../workflows/policies';
 import type { AuthedUser } from './auth';
-import { HttpError } from './errors';
+import { HttpError, unavailable } from './errors';
 import type { ApiMetrics } from './metrics';
 import type { VibeBox } from './schemas';
 
@@ -71,7 +71,7 @@ export function createBoxEvents(deps: BoxEventsDeps) {
       try {
         await listening();
       } catch (err) {
-        throw new HttpError(503, 'unavailable', `live status is unavailable: ${(err as Error).message}`);
+        throw unavailable(`live status is unavailable: ${(err as Error).message}`);
       }
       streamsOf.set(user.id, open + 1);
       deps.metrics?.streams.inc();

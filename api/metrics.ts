@@ -32,20 +32,22 @@ export function createApiMetrics(registry: Registry = createRegistry('api')) {
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
 /**
- * Remembers where a router is mounted: by the time an error reaches the app's handler, Express
- * has reset req.baseUrl, and the route label would lose its prefix.
+ * Names where a router is mounted, as a pattern: req.baseUrl holds the ids of a parametrised
+ * mount (labels must not), and Express has reset it by the time an error reaches the app.
  */
-export const rememberMount: RequestHandler = (req, res, next) => {
-  res.locals.mount = req.baseUrl;
-  next();
-};
+export const mountedAt =
+  (pattern: string): RequestHandler =>
+  (_req, res, next) => {
+    res.locals.mount = pattern;
+    next();
+  };
 
 /** Counts each request once answered, under its route pattern (never the raw path: ids would explode the labels). */
 export function countRequests(metrics: ApiMetrics): RequestHandler {
   return (req, res, next) => {
     const stop = metrics.requestSeconds.startTimer();
     res.once('finish', () => {
-      const route = req.route?.path ? `${(res.locals.mount as string | undefined) ?? req.baseUrl}${req.route.path as string}` : 'unmatched';
+      const route = req.route?.path ? `${(res.locals.mount as string | undefined) ?? ''}${req.route.path as string}` : 'unmatched';
       stop({ method: req.method, route });
       metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
     });

@@ -9,11 +9,14 @@ import { connectDatabase, Database, migrateDatabase } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { SecretBox } from '../lib/secretBox';
 import { placementFromEnv } from '../providers/settings';
+import { parsePolicyOverrides, policies } from '../workflows/policies';
 import { createApp } from './app';
 import { createBoxEvents } from './boxEvents';
+import { createHappyService } from './happyService';
 import { createApiMetrics } from './metrics';
 import { connectTemporal } from './temporalClient';
 import { createVibeBoxService } from './vibeboxService';
+import { admissionRulesFromEnv } from './admission';
 
 /**
  * How long a stopping API waits for the requests in flight (each is short: a Postgres read or
@@ -30,22 +33,26 @@ export interface ApiHandle {
 
 export async function startApi(config: AppConfig, opts: { database?: Database; env?: Record<string, string | undefined> } = {}): Promise<ApiHandle> {
   const log = createLogger('api');
-  const database = opts.database ?? connectDatabase(config.DATABASE_URL);
+  const database = opts.database ?? connectDatabase(config.DATABASE_URL, policies.dependencies.database);
   await migrateDatabase(database);
+  // Lazy: the API starts (and serves reads) while Temporal is away.
   const { client: temporal, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const env = opts.env ?? process.env;
   const metrics = createApiMetrics();
   const service = createVibeBoxService({
     metrics,
-    db: database.db,
+    database,
     temporal,
     secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
     placement: placementFromEnv(env),
+    admission: admissionRulesFromEnv(env),
+    policyOverrides: config.VIBEBOX_POLICY_OVERRIDES ? parsePolicyOverrides(config.VIBEBOX_POLICY_OVERRIDES) : undefined,
   });
   const events = createBoxEvents({ getBox: service.get, databaseUrl: config.DATABASE_URL, metrics });
-  const server = http.createServer(createApp({ db: database.db, service, events, metrics }));
+  const happy = createHappyService({ db: database.db, temporal });
+  const server = http.createServer(createApp({ database, temporal, service, happy, events, metrics }));
   const inFlight = new Set<http.ServerResponse>();
   server.on('request', (_req, res: http.ServerResponse) => {
     inFlight.add(res);

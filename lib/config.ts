@@ -22,6 +22,8 @@ const configSchema = z.object({
   HAPPY_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,30}$/).default('vibe'),
   HAPPY_SERVER_URL: z.string().url().optional(),
   HAPPY_WEBAPP_URL: z.string().url().optional(),
+  /** JSON of policy values to tighten for every new box (workflows/policies.ts); tests and staging only. */
+  VIBEBOX_POLICY_OVERRIDES: z.string().optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -110,4 +110,10 @@ export interface IResourceProvider {
   /** Resolves with the resource once it reaches `status` (DELETED: once it is gone). */
   waitForStatus(id: string, status: ResourceStatus, opts: WaitOptions): Promise<ResourceInfo | undefined>;
   healthCheck(): Promise<boolean>;
+  /**
+   * The largest box this provider can place, when it knows better than a catalog (Docker: the
+   * host's CPUs and memory). Optional, and not one of the seed's nine: clouds leave it out and
+   * their catalogs answer (providers/capacity.ts).
+   */
+  capacity?(): Promise<{ cpu: number; memoryGiB: number }>;
 }

@@ -6,7 +6,8 @@
 import * as wf from '@temporalio/workflow';
 import type { VibeBoxActivities } from '../activities';
 import type { ResourceRef } from '../providers/calls';
-import { Candidate, PlacedResource, searchAttributes, VibeBoxState, VibeBoxStatus, VibeBoxStep, VibeBoxWorkflowInput } from './definitions';
+import type { ProviderType } from '../providers/types';
+import { Candidate, configureTaskQueue, PlacedResource, searchAttributes, VibeBoxState, VibeBoxStatus, VibeBoxStep, VibeBoxWorkflowInput } from './definitions';
 import type { Policies } from './policies';
 import { FIRST_STEP } from './transitions';
 import { boxCurrentDetails } from './uiText';
@@ -25,11 +26,14 @@ export function activityProxies(P: Policies) {
         heartbeatTimeout: P.wait.heartbeatTimeout,
         retry: once,
       }),
-    configure: wf.proxyActivities<VibeBoxActivities>({
-      startToCloseTimeout: P.configure.timeout,
-      heartbeatTimeout: P.configure.heartbeatTimeout,
-      retry: once,
-    }),
+    /** On the provider type's own configure queue, where a burst waits for a free slot (no schedule-to-start limit). */
+    configure: (providerType: ProviderType) =>
+      wf.proxyActivities<VibeBoxActivities>({
+        taskQueue: configureTaskQueue(wf.workflowInfo().taskQueue, providerType),
+        startToCloseTimeout: P.configure.timeout,
+        heartbeatTimeout: P.configure.heartbeatTimeout,
+        retry: once,
+      }),
     // Bookkeeping is retried by the server until Postgres takes it: the projection must catch up.
     bookkeeping: wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: P.bookkeeping.timeout }),
   };
@@ -49,6 +53,8 @@ export class BoxContext {
    */
   private recordedStatus: VibeBoxStatus;
   readonly acts: ActivityProxies;
+  /** Told of every status change before it is recorded (e.g. the Happy pairing, which follows the box). */
+  private readonly statusObservers: Array<(status: VibeBoxStatus) => void> = [];
 
   constructor(
     readonly input: VibeBoxWorkflowInput,
@@ -68,6 +74,10 @@ export class BoxContext {
     return { vibeboxId: this.input.vibeboxId, providerType: r.providerType, region: r.region, resourceId: r.resourceId };
   }
 
+  onStatusChange(observer: (status: VibeBoxStatus) => void): void {
+    this.statusObservers.push(observer);
+  }
+
   /**
    * State changes flow one way: workflow truth → search attributes and Web UI details → Postgres
    * projection (whose changes the API streams to watchers). Entering a status puts the box at that
@@ -79,6 +89,7 @@ export class BoxContext {
     this.recordedStatus = status;
     if (step !== this.box.step) this.stepSince = new Date(Date.now()).toISOString();
     Object.assign(this.box, changes, { status, step });
+    for (const observe of this.statusObservers) observe(status);
     this.showDetails();
     const where = this.box.resource;
     wf.upsertSearchAttributes([

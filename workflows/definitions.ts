@@ -2,14 +2,23 @@
  * What the API, the worker and the workflow share: names, message types, search attribute keys.
  * Imported inside the workflow sandbox, so no Node built-ins here.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
-import type { ProviderType, ResourceStatus } from '../providers/types';
+import { isProviderType, type ProviderType, type ResourceStatus } from '../providers/types';
+import { PlanId, specForPlan } from './plans';
 import type { PolicyOverrides } from './policies';
+import { boxStaticDetails, boxSummary } from './uiText';
 
 export const TASK_QUEUE = 'vibebox';
 
 export const workflowIdFor = (vibeboxId: string) => `vibebox-${vibeboxId}`;
+
+/**
+ * The task queue of one provider type's configureHappy work, beside the platform's own queue: its
+ * worker runs a bounded number at once (policies.configureConcurrency), so a burst of new boxes
+ * waits its turn there instead of running every npm install at the same time.
+ */
+export const configureTaskQueue = (taskQueue: string, providerType: ProviderType) => `${taskQueue}-configure-${providerType}`;
 
 /** The VibeBox status users see (API and Postgres), a superset of the seed's resource states. */
 export const VIBEBOX_STATUSES = [
@@ -94,6 +103,46 @@ export interface VibeBoxState {
   lastError?: string;
   /** Provisioning rounds so far; part of the client token so a retry after cleanup makes a new box. */
   round: number;
+  /** Happy pairing (absent until the first request): see HappyState. */
+  happy?: HappyState;
+}
+
+/**
+ * Where a box's Happy pairing stands: `unpaired`; `waiting` for the phone's answer to the link;
+ * `paired` (the daemon's health as last checked); `expired` (the link lapsed unanswered) or
+ * `refused` (the answer did not open with the box's key) — both ask for a new request.
+ */
+export const HAPPY_PAIRING_STATES = ['unpaired', 'waiting', 'paired', 'expired', 'refused'] as const;
+export type HappyPairingState = (typeof HAPPY_PAIRING_STATES)[number];
+
+/**
+ * A box's Happy pairing as the workflow keeps it, and as it is projected to Postgres. Public by
+ * construction: the pairing's public key and links, times, outcomes, the machine id. The pairing
+ * private key and the account token never leave the box (docs/happy.md).
+ */
+export interface HappyState {
+  state: HappyPairingState;
+  /** While waiting: the box's pairing public key (base64) and the links that carry it. */
+  publicKey?: string;
+  link?: string;
+  webLink?: string;
+  /** ISO times: the current request was first made / lapses. */
+  requestedAt?: string;
+  expiresAt?: string;
+  pairedAt?: string;
+  /** The credentials' shape in the box (happy-coder's dataKey = v2, legacy = v1). */
+  credentials?: 'v1' | 'v2';
+  /** happy-coder's id for this box at the relay. */
+  machineId?: string | null;
+  /** Whether the daemon ran and had reached the relay at `checkedAt`. */
+  daemonRunning?: boolean;
+  checkedAt?: string;
+  /** Why the last request did not end paired (refused, withdrawn, the box unreachable). */
+  lastError?: string;
+  /** The machine it was paired on: a box provisioned anew starts unpaired. */
+  resourceId?: string;
+  /** Bumped on every change; the projection keeps the highest (writes may land out of order). */
+  version: number;
 }
 
 export interface VibeBoxWorkflowInput {
@@ -125,6 +174,13 @@ export const deleteUpdate = wf.defineUpdate<ActionAccepted>('delete');
 export const retryUpdate = wf.defineUpdate<ActionAccepted>('retry');
 export const stateQuery = wf.defineQuery<VibeBoxState>('state');
 
+/**
+ * Happy pairing: start (or renew) a pairing — the result carries the link — and unpair. Updates
+ * for the same reason as the actions: an illegal request is refused at once with its reason.
+ */
+export const pairHappyUpdate = wf.defineUpdate<HappyState>('pairHappy');
+export const unpairHappyUpdate = wf.defineUpdate<HappyState>('unpairHappy');
+
 export const actionUpdates = {
   start: startUpdate,
   stop: stopUpdate,
@@ -143,3 +199,49 @@ export const searchAttributes = {
   plan: defineSearchAttributeKey('VibeBoxPlan', SearchAttributeType.KEYWORD),
   step: defineSearchAttributeKey('VibeBoxStep', SearchAttributeType.KEYWORD),
 };
+
+/** What starting a box's workflow needs to know of the box: its `vibeboxes` row, or the request that makes it. */
+export interface BoxToStart {
+  id: string;
+  userId: string;
+  planId: PlanId;
+  requestedProviderType: string | null;
+  requestedRegion: string | null;
+}
+
+/**
+ * The one way a box's workflow is started — by the API's create, and by whoever resolves a create
+ * whose start was never confirmed (`vibeboxes.workflow_started_at` null): the same id, input and
+ * search attributes every time. REJECT_DUPLICATE makes a second start of the same box fail with
+ * "already started" even after the first run closed, so starting again is always safe.
+ */
+export function boxWorkflowStart(box: BoxToStart, taskQueue: string, policyOverrides?: PolicyOverrides) {
+  const providerType = box.requestedProviderType && isProviderType(box.requestedProviderType) ? box.requestedProviderType : undefined;
+  const input: VibeBoxWorkflowInput = {
+    vibeboxId: box.id,
+    userId: box.userId,
+    planId: box.planId,
+    spec: specForPlan(box.planId),
+    providerType,
+    region: box.requestedRegion ?? undefined,
+    ...(policyOverrides ? { policyOverrides } : {}),
+  };
+  const attributes: SearchAttributePair[] = [
+    { key: searchAttributes.vibeboxId, value: box.id },
+    { key: searchAttributes.userId, value: box.userId },
+    { key: searchAttributes.status, value: 'provisioning' },
+    { key: searchAttributes.plan, value: box.planId },
+  ];
+  if (providerType) attributes.push({ key: searchAttributes.provider, value: providerType });
+  if (box.requestedRegion) attributes.push({ key: searchAttributes.region, value: box.requestedRegion });
+  return {
+    workflowId: workflowIdFor(box.id),
+    taskQueue,
+    args: [input] as [VibeBoxWorkflowInput],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    typedSearchAttributes: attributes,
+    // What the Web UI's detail page shows of the box without opening its history.
+    staticSummary: boxSummary(input),
+    staticDetails: boxStaticDetails(input),
+  };
+}

@@ -5,6 +5,8 @@
  */
 
 import type { FailureKind } from '../providers/calls';
+import type { ProviderType } from '../providers/types';
+import type { PlanId } from './plans';
 
 /** A duration in milliseconds (plain numbers keep the arithmetic in the workflow obvious). */
 type Ms = number;
@@ -85,9 +87,18 @@ export const policies = {
   /**
    * Waits for a provider status, inside one activity: polled from `initialInterval` doubling to
    * `maxInterval`, heartbeated; the activity may run `activitySlack` past the wait's own
-   * timeout, so the wait's timeout (with its clear message) fires before Temporal's.
+   * timeout, so the wait's timeout (with its clear message) fires before Temporal's. The heartbeat
+   * timeout is longer than a Temporal outage the platform rides out (30 s): the server, back up,
+   * must not time out a wait whose heartbeats it could not hear.
    */
-  wait: { initialInterval: 500, maxInterval: 5 * second, heartbeatTimeout: 30 * second, activitySlack: 30 * second },
+  wait: { initialInterval: 500, maxInterval: 5 * second, heartbeatTimeout: 60 * second, activitySlack: 30 * second },
+  /**
+   * The worker passes an activity's heartbeats to the server at most `maxThrottle` apart (the
+   * SDK's default is up to a minute). A cancellation reaches the activity only in the answer to a
+   * heartbeat, so this bounds how long a cancelled step runs on — e.g. a Happy pairing wait that
+   * a renewal, an unpair or a stop is waiting to see end.
+   */
+  heartbeats: { maxThrottle: 3 * second },
   /**
    * How long the API waits for a workflow to accept an Update before answering 503: acceptance
    * needs a worker, and without one the caller would wait forever.
@@ -100,8 +111,80 @@ export const policies = {
    * is re-opened `listenRetry` after Postgres drops it.
    */
   events: { maxStreamsPerUser: 8, keepAliveEvery: 15 * second, listenRetry: 1 * second },
+  /**
+   * Happy pairing (docs/happy.md). A pairing link is valid for `pairingExpiry` (a new request
+   * replaces an expired one); once the phone answers, the daemon has `daemonTimeout` to reach the
+   * relay — and as long again after the box starts or restarts. One step in the box (begin,
+   * unpair, status) may take `stepTimeout` and is tried `stepAttempts` times, `stepInterval`
+   * apart. The wait for the answer runs until the link expires plus `waitSlack` (the SSH connect,
+   * writing the answer, the daemon's start); a wait that fails (box unreachable, worker lost) is
+   * tried again `waitInterval` apart, `waitAttempts` in a row, then the box is asked what it is.
+   * Heartbeats are due every `heartbeatTimeout` (the SDK sends them at most every 0.8 × that, so it
+   * also bounds how soon a cancelled wait learns of it). The API waits up to `requestDeadline` for
+   * the box to make a link.
+   */
+  happy: {
+    pairingExpiry: 10 * minute,
+    daemonTimeout: 60 * second,
+    stepTimeout: 2 * minute,
+    stepAttempts: 2,
+    stepInterval: 3 * second,
+    waitSlack: 3 * minute,
+    waitAttempts: 5,
+    waitInterval: 10 * second,
+    heartbeatTimeout: 20 * second,
+    requestDeadline: 60 * second,
+  },
   /** Continue-as-new before the history gets long (Temporal also suggests it). */
   history: { maxEvents: 5_000 },
+  /**
+   * How many configureHappy activities (SSH + npm install) one worker runs at once, per provider
+   * type: each type's configure work has a task queue of its own (definitions.configureTaskQueue),
+   * so a burst queues there instead of overloading the host. Docker boxes install on the worker's
+   * own Docker host (2 at once keeps a 2-core host responsive); a cloud box installs on its own
+   * machine, and the worker only streams the SSH session.
+   */
+  configureConcurrency: { docker: 2, chinamobile: 20, aliyun: 20, tencent: 20 } satisfies Record<ProviderType, number>,
+  /**
+   * The API's admission rules (DESIGN.md: the API is the admission point). Quotas count a user's
+   * live boxes (every row not deleted) per plan and in all; the create rate is a token bucket per
+   * user kept in Postgres, so it holds across API processes. `VIBEBOX_QUOTA_<PLAN>`,
+   * `VIBEBOX_QUOTA_TOTAL`, `VIBEBOX_CREATE_BURST` and `VIBEBOX_CREATE_PER_MINUTE` override them
+   * (api/admission.ts).
+   */
+  admission: {
+    quota: { perPlan: { basic: 5, pro: 3, enterprise: 1 } satisfies Record<PlanId, number>, total: 5 },
+    /** Creates a user may make at once, and how fast the allowance comes back. */
+    createRate: { burst: 10, perMinute: 6 },
+    /** How long an Idempotency-Key is remembered (Stripe and the IETF draft use 24 h). */
+    idempotencyKeyTtl: 24 * 60 * minute,
+    /**
+     * The longest a create request can take (the sum of its calls' deadlines, with margin). A box
+     * whose workflow start is unconfirmed and younger than this may still be in its request; an
+     * older one was left by a request that failed or died, and may be started by whoever finds it.
+     */
+    createInFlight: 30 * second,
+  },
+  /**
+   * Deadlines on every dependency call, so a frozen Postgres or an absent Temporal costs seconds
+   * and a 503 with Retry-After, never a hang. `databaseRetry` is how activities that must write
+   * through an outage (the box's own row, the audit log) wait for Postgres to come back.
+   */
+  dependencies: {
+    database: {
+      /** Waiting for a Postgres connection (a new one, or a free one from the pool). */
+      connectTimeoutMs: 3 * second,
+      /** One statement: the server cancels it (statement_timeout) and the client stops waiting (query_timeout). */
+      statementTimeoutMs: 5 * second,
+    },
+    /** One Temporal call from the API (a probe, a start, a describe). */
+    temporalCall: 3 * second,
+    /** Each check of GET /readyz: a dependency slower than this is reported not ready. */
+    readyCheck: 2 * second,
+    /** What a 503 tells the caller to wait before trying again (Retry-After). */
+    retryAfter: 5 * second,
+    databaseRetry: { initialInterval: 500, maxInterval: 5 * second, budget: 3 * minute },
+  },
 };
 
 export type Policies = typeof policies;
@@ -115,6 +198,30 @@ export function resolvePolicies(overrides: PolicyOverrides = {}): Policies {
   }
   return out as Policies;
 }
+
+/**
+ * Overrides from text (an operator's or a test platform's VIBEBOX_POLICY_OVERRIDES, JSON): only
+ * sections and values that exist, each of the type it has here. A typo is an error, not a no-op.
+ */
+export function parsePolicyOverrides(text: string): PolicyOverrides {
+  const parsed: unknown = JSON.parse(text);
+  if (!isPlainObject(parsed)) throw new Error('policy overrides must be a JSON object of sections');
+  const known = policies as Record<string, Record<string, unknown>>;
+  for (const [section, values] of Object.entries(parsed)) {
+    if (!(section in known)) throw new Error(`no policy section "${section}"`);
+    if (!isPlainObject(values)) throw new Error(`policy section "${section}" must be an object`);
+    for (const [key, value] of Object.entries(values)) {
+      const current = known[section][key];
+      if (current === undefined) throw new Error(`no policy value "${section}.${key}"`);
+      if (typeof value !== typeof current || Array.isArray(current) || (typeof value === 'number' && !(value >= 0))) {
+        throw new Error(`policy value "${section}.${key}" must be a ${Array.isArray(current) ? 'list (not overridable)' : `non-negative ${typeof current}`}`);
+      }
+    }
+  }
+  return parsed as PolicyOverrides;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Throttling waits: 1, 2, 4, 8 s … or longer when the cloud said when to come back. */
 export function throttleDelay(attempt: number, retryAfterSeconds?: number, rule = policies.throttling): Ms {

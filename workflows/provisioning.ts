@@ -19,7 +19,7 @@ export async function provision(ctx: BoxContext): Promise<void> {
   let candidates: Candidate[];
   try {
     candidates = await withRetries(P, SINGLE_TRY, () =>
-      ctx.acts.provider.selectCandidates({ providerType: input.providerType, region: input.region }),
+      ctx.acts.provider.selectCandidates({ providerType: input.providerType, region: input.region, spec: input.spec }),
     );
   } catch (err) {
     return fail(ctx, classify(err));
@@ -46,7 +46,7 @@ export async function provision(ctx: BoxContext): Promise<void> {
       const placed = await waitUntilRunning(ctx, created, deadline);
       await ctx.setStep('installing-happy', { resource: placed });
       await withRetries(P, P.configure, () =>
-        ctx.acts.configure.configureHappy({
+        ctx.acts.configure(placed.providerType).configureHappy({
           vibeboxId: input.vibeboxId,
           host: placed.ipAddress!,
           port: placed.sshPort ?? 22,

@@ -5,10 +5,25 @@
  * shared by the API (start options) and the workflow (setCurrentDetails); no secrets in them,
  * since both end up in the workflow's history and metadata.
  */
-import type { Candidate, VibeBoxState, VibeBoxWorkflowInput } from './definitions';
 import { PLANS, type PlanId } from './plans';
 
-type Identity = Pick<VibeBoxWorkflowInput, 'vibeboxId' | 'userId' | 'planId'>;
+// Shapes of their own (VibeBoxState and the workflow input fit them): definitions.ts builds the
+// start options from this module, so importing it back would be a circle.
+interface Identity {
+  vibeboxId: string;
+  userId: string;
+  planId: string;
+}
+interface Place {
+  providerType: string;
+  region: string;
+}
+interface BoxNow {
+  status: string;
+  step?: string;
+  lastError?: string;
+  resource?: Place & { resourceId: string; ipAddress?: string; sshPort?: number };
+}
 
 /** One line (Temporal: the summary is single-line markdown) that names the box in the list page. */
 export function boxSummary(box: Identity): string {
@@ -16,7 +31,7 @@ export function boxSummary(box: Identity): string {
 }
 
 /** What was asked for, fixed for the life of the run. */
-export function boxStaticDetails(input: Pick<VibeBoxWorkflowInput, 'planId' | 'providerType' | 'region' | 'expiresAt'>): string {
+export function boxStaticDetails(input: { planId: string; providerType?: string; region?: string; expiresAt?: string }): string {
   const plan = PLANS[input.planId as PlanId];
   return [
     `**Plan:** ${input.planId}${plan ? ` — ${plan.label}` : ''}`,
@@ -30,7 +45,7 @@ export function boxStaticDetails(input: Pick<VibeBoxWorkflowInput, 'planId' | 'p
  * Where the box is now. Starts with the summary line again: static metadata does not survive
  * continue-as-new (the SDK's continueAsNew takes no summary), current details are set by every run.
  */
-export function boxCurrentDetails(input: Identity, box: VibeBoxState, extra: { trying?: Candidate; stepSince?: string } = {}): string {
+export function boxCurrentDetails(input: Identity, box: BoxNow, extra: { trying?: Place; stepSince?: string } = {}): string {
   const where = box.resource ?? extra.trying;
   const lines = [
     boxSummary(input),

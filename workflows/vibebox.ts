@@ -2,13 +2,15 @@
  * vibeBoxWorkflow: one long-lived entity workflow per VibeBox (DESIGN.md, the one data path).
  * This file is the entity — its state, its Update handlers and its serve loop. What it does lives
  * beside it: provisioning.ts (create → wait RUNNING → configure Happy, and teardown),
- * operations.ts (start / stop / restart / delete / retry), retries.ts and providerSteps.ts (how
- * each step is tried). Every number it obeys is in policies.ts.
+ * operations.ts (start / stop / restart / delete / retry), happyPairing.ts (pairing Happy from the
+ * API, beside the serve loop), retries.ts and providerSteps.ts (how each step is tried). Every
+ * number it obeys is in policies.ts.
  */
 import * as wf from '@temporalio/workflow';
 import { BoxContext } from './boxContext';
 import { ActionAccepted, actionUpdates, stateQuery, VibeBoxAction, VibeBoxState, VibeBoxWorkflowInput } from './definitions';
 import { classify } from './failures';
+import { HappyPairing } from './happyPairing';
 import { operations, Operations } from './operations';
 import { resolvePolicies } from './policies';
 import { destroy, provision } from './provisioning';
@@ -21,9 +23,13 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
   wireHandlers(ctx, ops);
   // A continued run starts with no metadata of its own: show where the box is at once.
   ctx.showDetails();
+  const happy = new HappyPairing(ctx);
+  happy.wire();
+  happy.start();
   try {
     if (box.status === 'provisioning') await provision(ctx);
-    await serve(ctx, ops);
+    await serve(ctx, ops, happy);
+    await happy.settle();
   } catch (err) {
     if (!wf.isCancellation(err)) throw err;
     await tearDownAfterCancel(ctx);
@@ -64,7 +70,7 @@ function wireHandlers(ctx: BoxContext, ops: Operations): void {
  * Serves until the box is deleted: Updates run as they come; the subscription's end deletes the
  * box; a long history continues as new (after the handlers in flight finish).
  */
-async function serve(ctx: BoxContext, ops: Operations): Promise<void> {
+async function serve(ctx: BoxContext, ops: Operations, happy: HappyPairing): Promise<void> {
   const { box, input, P } = ctx;
   const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : undefined;
   const isDeleted = () => box.status === 'deleted';
@@ -86,6 +92,8 @@ async function serve(ctx: BoxContext, ops: Operations): Promise<void> {
     }
     await wf.condition(wf.allHandlersFinished);
     if (historyFull() && !isDeleted()) {
+      await happy.settle(); // a pairing wait in progress resumes in the next run, from the state
+      await wf.condition(wf.allHandlersFinished); // an Update accepted meanwhile finishes in this run
       await wf.continueAsNew<typeof vibeBoxWorkflow>({ ...input, state: box });
     }
   }

@@ -102,6 +102,9 @@ describe('ownership', () => {
       ['POST', `/api/vibeboxes/${id}/retry`],
       ['GET', `/api/vibeboxes/${id}/events`],
       ['DELETE', `/api/vibeboxes/${id}`],
+      ['GET', `/api/vibeboxes/${id}/happy`],
+      ['POST', `/api/vibeboxes/${id}/happy/pairing`],
+      ['DELETE', `/api/vibeboxes/${id}/happy/pairing`],
     ]) {
       const res = await p.call(other.token, method, path);
       expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
@@ -140,16 +143,50 @@ describe('OpenAPI', () => {
       '/api/vibeboxes',
       '/api/vibeboxes/{id}',
       '/api/vibeboxes/{id}/events',
+      '/api/vibeboxes/{id}/happy',
+      '/api/vibeboxes/{id}/happy/pairing',
       '/api/vibeboxes/{id}/restart',
       '/api/vibeboxes/{id}/retry',
       '/api/vibeboxes/{id}/start',
       '/api/vibeboxes/{id}/stop',
+      '/healthz',
+      '/readyz',
     ]);
-    const create = res.body.components.schemas.CreateVibeBoxRequest;
-    expect(create.required).toEqual(['planId']);
-    expect(create.properties.planId.enum).toEqual(['basic', 'pro', 'enterprise']);
+    // Every refusal the create can answer is documented, those worth retrying with Retry-After.
+    const create = res.body.paths['/api/vibeboxes'].post;
+    expect(Object.keys(create.responses).sort()).toEqual(['200', '202', '400', '401', '403', '409', '422', '429', '503']);
+    for (const status of ['429', '503']) expect(create.responses[status].headers['Retry-After']).toBeDefined();
+    expect(create.parameters.map((p: { name: string }) => p.name)).toEqual(['Idempotency-Key']);
+    expect(res.body.paths['/api/vibeboxes/{id}/stop'].post.responses['503'].headers['Retry-After']).toBeDefined();
+    const request = res.body.components.schemas.CreateVibeBoxRequest;
+    expect(request.required).toEqual(['planId']);
+    expect(request.properties.planId.enum).toEqual(['basic', 'pro', 'enterprise']);
     expect(res.body.paths['/api/vibeboxes'].post.requestBody.content['application/json'].schema.$ref).toBe(
       '#/components/schemas/CreateVibeBoxRequest',
     );
+  });
+
+  it('documents Happy pairing with every status it answers', async () => {
+    const { body } = await p.call(undefined, 'GET', '/api/openapi.json');
+    const pairing = body.paths['/api/vibeboxes/{id}/happy/pairing'];
+    expect(Object.keys(pairing.post.responses).sort()).toEqual(['202', '400', '401', '404', '409', '502', '503']);
+    expect(Object.keys(pairing.delete.responses).sort()).toEqual(['202', '400', '401', '404', '409', '502', '503']);
+    expect(pairing.post.responses['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/HappyPairing');
+    expect(Object.keys(body.paths['/api/vibeboxes/{id}/happy'].get.responses).sort()).toEqual(['200', '400', '401', '404']);
+    const status = body.components.schemas.HappyStatus;
+    expect(status.properties.state.enum).toEqual(['unpaired', 'waiting', 'paired', 'expired', 'refused']);
+    expect(Object.keys(body.components.schemas.HappyPairing.properties)).toEqual([...Object.keys(status.properties), 'qr']);
+  });
+});
+
+describe('Happy pairing requests the API answers without a box', () => {
+  it('a box never paired reads as unpaired; one whose workflow is gone cannot be paired (409)', async () => {
+    const id = newVibeBoxId();
+    await p.database.db.insert(vibeboxes).values({ id, userId, planId: 'basic', status: 'active' });
+    expect((await p.call(token, 'GET', `/api/vibeboxes/${id}/happy`)).body).toMatchObject({ state: 'unpaired', link: null, daemonRunning: null });
+    const res = await p.call(token, 'POST', `/api/vibeboxes/${id}/happy/pairing`);
+    expect(res.status).toBe(409);
+    expectErrorShape(res.body, 'invalid_state');
+    await p.database.db.delete(vibeboxes).where(eq(vibeboxes.id, id));
   });
 });

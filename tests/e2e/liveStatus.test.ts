@@ -137,7 +137,7 @@ it('streams every step from create to ready, shows them in the Temporal Web UI, 
 
 /** After the run, both Prometheus endpoints show what happened — this platform's own worker and API, nothing else counted there. */
 async function metricsCountedTheLifecycle() {
-  const worker = await scrape(p.worker.metricsUrl!);
+  const worker = await scrape(p.worker!.metricsUrl!);
   const docker = { provider: 'docker', region: 'local', plan: 'basic' };
   expect(sampleValue(worker, 'vibebox_status_changes_total', { from: 'provisioning', to: 'active', ...docker, failure_kind: '' })).toBe(1);
   expect(sampleValue(worker, 'vibebox_status_changes_total', { from: 'active', to: 'stopping', ...docker })).toBe(1);

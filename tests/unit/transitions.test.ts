@@ -1,6 +1,17 @@
-import { VIBEBOX_ACTIONS, VIBEBOX_STATUSES, VIBEBOX_STEPS } from '../../workflows/definitions';
+import { HAPPY_PAIRING_STATES, VIBEBOX_ACTIONS, VIBEBOX_STATUSES, VIBEBOX_STEPS } from '../../workflows/definitions';
 import { ResourceStatus } from '../../providers/types';
-import { ALLOWED_ACTIONS, assertTransition, canPerform, FIRST_STEP, IllegalTransitionError, statusFromProvider, TRANSITIONAL_STATUS } from '../../workflows/transitions';
+import {
+  ALLOWED_ACTIONS,
+  assertHappyStep,
+  assertTransition,
+  canPerform,
+  FIRST_STEP,
+  HAPPY_STEPS,
+  IllegalHappyStepError,
+  IllegalTransitionError,
+  statusFromProvider,
+  TRANSITIONAL_STATUS,
+} from '../../workflows/transitions';
 
 describe('transition table (seed: 状态转换规则)', () => {
   it('running boxes may stop, restart or delete; nothing else', () => {
@@ -56,5 +67,31 @@ describe('the step a box is at on entering a status', () => {
   });
   it('every status has a step from the published list', () => {
     for (const status of VIBEBOX_STATUSES) expect(VIBEBOX_STEPS).toContain(FIRST_STEP[status]);
+  });
+});
+
+describe('Happy pairing steps (they run in the box over SSH)', () => {
+  it('only an active box may be paired or unpaired', () => {
+    for (const status of VIBEBOX_STATUSES) {
+      for (const step of HAPPY_STEPS) {
+        const allowed = (() => {
+          try {
+            assertHappyStep(step, status, 'unpaired');
+            return true;
+          } catch (err) {
+            expect(err).toBeInstanceOf(IllegalHappyStepError);
+            return false;
+          }
+        })();
+        expect({ status, step, allowed }).toEqual({ status, step, allowed: status === 'active' });
+      }
+    }
+    expect(() => assertHappyStep('pairHappy', 'stopped', 'unpaired')).toThrow('cannot pair Happy on a VibeBox that is stopped (it must be active)');
+  });
+
+  it('a paired box is not paired again (unpair first); every other pairing state may ask anew', () => {
+    expect(() => assertHappyStep('pairHappy', 'active', 'paired')).toThrow('Happy is already paired on this VibeBox (unpair it first)');
+    for (const state of ['unpaired', 'waiting', 'expired', 'refused'] as const) expect(() => assertHappyStep('pairHappy', 'active', state)).not.toThrow();
+    for (const state of HAPPY_PAIRING_STATES) expect(() => assertHappyStep('unpairHappy', 'active', state)).not.toThrow();
   });
 });

@@ -42,9 +42,10 @@ describe('current details', () => {
   });
 
   it('show the candidate being tried before anything exists there, and the last error', () => {
+    const failed: VibeBoxState = { status: 'error', step: 'failed', round: 1, lastError: 'InsufficientStock: no stock in cn-beijing-a' };
     const text = boxCurrentDetails(
       who,
-      { status: 'error', step: 'failed', round: 1, lastError: 'InsufficientStock: no stock in cn-beijing-a' },
+      failed,
       { trying: { providerType: 'chinamobile', region: 'cn-beijing' } },
     );
     expect(text).toContain('**Provider:** chinamobile\n**Region:** cn-beijing\n_(trying this candidate; nothing created there yet)_');
@@ -52,6 +53,7 @@ describe('current details', () => {
   });
 
   it('show dashes for what is not known yet', () => {
-    expect(boxCurrentDetails(who, { status: 'provisioning', round: 0 })).toContain('**Step:** —\n**Provider:** —\n**Region:** —\n**Last error:** —');
+    const fresh: VibeBoxState = { status: 'provisioning', round: 0 };
+    expect(boxCurrentDetails(who, fresh)).toContain('**Step:** —\n**Provider:** —\n**Region:** —\n**Last error:** —');
   });
 });

@@ -1,4 +1,5 @@
-ALTER TABLE "vibeboxes" ADD COLUMN "step" text;--> statement-breakpoint
+ALTER TABLE "vibeboxes" ADD COLUMN "step" text;
+--> statement-breakpoint
 -- Every change to a box's row is announced on channel vibebox_changed (payload: the box id), so
 -- the API streams status and step changes (GET /api/vibeboxes/:id/events) without polling,
 -- whichever process wrote the row. Hand-written: drizzle-kit does not generate triggers.
