@@ -7,12 +7,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { createWorkerMetrics } from './activities/metrics';
 import { happySettingsFrom } from './activities/happySettings';
 import { AppConfig, loadConfig } from './lib/config';
 import { connectDatabase, Database, migrateDatabase } from './lib/db';
 import { createLogger } from './lib/logger';
-import { createRegistry, serveMetrics } from './lib/metrics';
 import { SecretBox } from './lib/secretBox';
 import { createProviderFactory } from './providers/factory';
 import { ProviderPool } from './providers/pool';
@@ -21,6 +19,8 @@ import { policies } from './workflows/policies';
 import { fleetSchedules } from './workflows/schedules';
 import { configureTaskQueue } from './workflows/definitions';
 import { publishProviderCapacity } from './activities/capacity';
+import { WorkerMetrics } from './activities/metrics';
+import { scrape, serveMetrics } from './lib/metrics';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -28,30 +28,37 @@ export interface WorkerHandle {
   configureWorkers: Worker[];
   /** Resolves when every worker has stopped. */
   running: Promise<void>;
-  /** The Prometheus endpoint, when WORKER_METRICS_PORT is set. */
+  /** Where Prometheus scrapes this worker (WORKER_METRICS_PORT), when it serves metrics. */
   metricsUrl?: string;
   shutdown(): Promise<void>;
 }
 
 const SDK_LOG_LEVELS: Record<string, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
-/** The SDK's own logs follow LOG_LEVEL too. The runtime is per process: only the first call installs it. */
-function installRuntimeOnce(): void {
+/**
+ * The SDK's own logs follow LOG_LEVEL too, and with TEMPORAL_METRICS_ADDRESS its runtime metrics
+ * go to a Prometheus exporter there. The runtime is per process: only the first call installs it.
+ */
+function installRuntimeOnce(config: AppConfig): void {
   try {
-    Runtime.install({ logger: new DefaultLogger(SDK_LOG_LEVELS[(process.env.LOG_LEVEL ?? 'info').toLowerCase()] ?? 'INFO') });
+    Runtime.install({
+      logger: new DefaultLogger(SDK_LOG_LEVELS[(process.env.LOG_LEVEL ?? 'info').toLowerCase()] ?? 'INFO'),
+      ...(config.TEMPORAL_METRICS_ADDRESS
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.TEMPORAL_METRICS_ADDRESS, countersTotalSuffix: true, useSecondsForDurations: true } } } }
+        : {}),
+    });
   } catch {
     // Already installed (a second worker in the same process, as in tests).
   }
 }
 
 export async function startWorker(config: AppConfig, opts: { database?: Database; env?: Record<string, string | undefined> } = {}): Promise<WorkerHandle> {
-  installRuntimeOnce();
+  installRuntimeOnce(config);
   const log = createLogger('worker');
+  const metrics = new WorkerMetrics();
   const database = opts.database ?? connectDatabase(config.DATABASE_URL, policies.dependencies.database);
   await migrateDatabase(database);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const registry = createRegistry('worker');
-  const metrics = createWorkerMetrics(registry);
   const providers = new ProviderPool(createProviderFactory(), opts.env ?? process.env);
   const activities = createActivities({
     db: database.db,
@@ -62,6 +69,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
     log,
     metrics,
   });
+  const interceptors = { activity: [metrics.activityInterceptor] };
   // Heartbeats reach the server every few seconds (the SDK's default throttle lets a 2-minute
   // heartbeat timeout go 60 s unheard): an activity then outlives a Temporal outage of up to its
   // heartbeat timeout minus this, instead of being timed out when the server comes back; and a
@@ -76,6 +84,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
     workflowsPath: require.resolve('./workflows'),
     // configureHappy stays here too, for configure work scheduled on this queue before it had queues of its own.
     activities,
+    interceptors,
   });
   // configureHappy on one queue per provider type, a bounded number at once: a burst queues here.
   const configureWorkers = await Promise.all(
@@ -87,6 +96,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
         activities: { configureHappy: activities.configureHappy },
         maxConcurrentActivityTaskExecutions: policies.configureConcurrency[type],
         ...heartbeats,
+        interceptors,
       }),
     ),
   );
@@ -99,7 +109,12 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
   } finally {
     await clientConnection.close();
   }
-  const metricsServer = config.WORKER_METRICS_PORT !== undefined ? await serveMetrics(registry, config.HOST, config.WORKER_METRICS_PORT) : undefined;
+  // One scrape shows ours and, when exported, the SDK runtime's (scraped from its exporter).
+  const runtimeMetricsUrl = config.TEMPORAL_METRICS_ADDRESS ? `http://${config.TEMPORAL_METRICS_ADDRESS}/metrics` : undefined;
+  const metricsServer =
+    config.WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await serveMetrics(config.HOST, config.WORKER_METRICS_PORT, async () => (await metrics.registry.metrics()) + (runtimeMetricsUrl ? await scrape(runtimeMetricsUrl) : ''));
   const all = [worker, ...configureWorkers];
   const stopAll = () => all.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
   // One worker failing stops the others; the connection closes once they have all drained.
@@ -113,7 +128,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
       await connection.close();
       if (!opts.database) await database.close();
     });
-  log.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS });
+  log.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: metricsServer?.url });
   return {
     worker,
     configureWorkers,

@@ -10,7 +10,6 @@ import { providerCalls, ProviderCallRow } from '../drizzle/schema';
 import { DatabaseRetry, Db, isDatabaseUnavailable } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ProviderPool } from '../providers/pool';
-import type { WorkerMetrics } from './metrics';
 
 const currentVibeBox = new AsyncLocalStorage<string>();
 
@@ -24,15 +23,9 @@ export function forVibeBox<T>(vibeboxId: string, fn: () => Promise<T>): Promise<
   return currentVibeBox.run(vibeboxId, fn);
 }
 
-export function recordProviderCalls(deps: { providers: ProviderPool; db: Db; log: Logger; databaseRetry: DatabaseRetry; metrics?: WorkerMetrics }): void {
-  const { providers, db, log, databaseRetry, metrics } = deps;
+export function recordProviderCalls({ providers, db, log, databaseRetry }: { providers: ProviderPool; db: Db; log: Logger; databaseRetry: DatabaseRetry }): void {
   const writer = new AuditWriter(db, log, databaseRetry);
-  providers.onCall((record) => {
-    if (metrics) {
-      const labels = { provider: record.provider, region: record.region ?? 'none', action: record.action, outcome: record.outcome };
-      metrics.providerCalls.inc({ ...labels, failure_kind: record.errorKind ?? '' });
-      metrics.providerCallSeconds.observe(labels, record.durationMs / 1000);
-    }
+  providers.onCall((record) =>
     writer.add({
       at: new Date(),
       vibeboxId: currentVibeBox.getStore() ?? null,
@@ -46,8 +39,8 @@ export function recordProviderCalls(deps: { providers: ProviderPool; db: Db; log
       errorKind: record.errorKind ?? null,
       errorCode: record.errorCode ?? null,
       durationMs: record.durationMs,
-    });
-  });
+    }),
+  );
 }
 
 class AuditWriter {

@@ -8,9 +8,9 @@ import type { SecretBox } from '../lib/secretBox';
 import type { ProviderPool } from '../providers/pool';
 import { recordProviderCalls } from './audit';
 import { createHappyActivities } from './configureHappy';
-import type { WorkerMetrics } from './metrics';
 import { createHappyPairingActivities } from './happyPairing';
 import type { HappySettings } from './happyScript';
+import type { WorkerMetrics } from './metrics';
 import { createProviderActivities } from './providerActivities';
 import { createStateActivities } from './stateActivities';
 
@@ -22,11 +22,13 @@ export interface ActivityDeps {
   /** How activities wait out a Postgres outage (policies.dependencies.databaseRetry, passed down). */
   databaseRetry: DatabaseRetry;
   log: Logger;
+  /** Counts provider calls and recorded statuses when given (worker.ts serves them). */
   metrics?: WorkerMetrics;
 }
 
 export const createActivities = (deps: ActivityDeps) => {
   recordProviderCalls(deps);
+  deps.metrics?.observeProviders(deps.providers);
   return {
     ...createProviderActivities(deps),
     ...createHappyActivities(deps),

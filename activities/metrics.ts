@@ -1,53 +1,98 @@
 /**
- * The worker's lifecycle metrics (Prometheus, served by worker.ts): every provider call by
- * provider, region, action, outcome and failure kind, with its duration; every status change of a
- * box by provider, region, plan and failure kind; and how long each step took. Counted where the
- * facts arrive — the audit hook for calls, the projection activity for state changes — so the
- * workflow stays free of I/O.
+ * The worker's own metrics (Prometheus, through prom-client): every provider call by provider,
+ * region, action, outcome and failure kind; every activity by type, outcome and failure kind with
+ * its duration (the lifecycle steps: createResource, waitForStatus, configureHappy, …); and each
+ * status a box's workflow records, by provider and region. The Temporal SDK's own runtime metrics
+ * (task slots, poll latency, workflow task times) come from its exporter and are appended by the
+ * worker (worker.ts). Labels are bounded sets: never a box id, a user or a message.
  */
+import type { ActivityInboundCallsInterceptor, ActivityExecuteInput, Next } from '@temporalio/worker';
+import type { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { FAILURE_KINDS } from '../providers/calls';
+import { newRegistry } from '../lib/metrics';
+import type { ProviderPool } from '../providers/pool';
+import type { VibeBoxStatus } from '../workflows/definitions';
 
-/** Steps last from under a second (a projection write) to many minutes (the Happy install). */
-const STEP_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1200];
-const CALL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Seconds: from a fast cloud call to a full Happy install on a busy host. */
+const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
-export function createWorkerMetrics(registry: Registry) {
-  const registers = [registry];
-  return {
-    providerCalls: new Counter({
+export class WorkerMetrics {
+  readonly registry: Registry;
+  private readonly providerCalls: Counter<'provider' | 'region' | 'action' | 'outcome' | 'kind'>;
+  private readonly providerCallSeconds: Histogram<'provider' | 'action' | 'outcome'>;
+  private readonly activities: Counter<'activity' | 'task_queue' | 'outcome' | 'kind'>;
+  private readonly activitySeconds: Histogram<'activity' | 'outcome'>;
+  private readonly statuses: Counter<'provider' | 'region' | 'status'>;
+
+  constructor() {
+    this.registry = newRegistry('vibebox_worker_');
+    const registers = [this.registry];
+    this.providerCalls = new Counter({
       name: 'vibebox_provider_calls_total',
-      help: 'Provider API calls, by provider, region, action, outcome and failure kind',
-      labelNames: ['provider', 'region', 'action', 'outcome', 'failure_kind'] as const,
+      help: 'Provider API calls, by provider, region, action, outcome (ok/error) and failure kind',
+      labelNames: ['provider', 'region', 'action', 'outcome', 'kind'],
       registers,
-    }),
-    providerCallSeconds: new Histogram({
-      name: 'vibebox_provider_call_seconds',
-      help: 'Duration of provider API calls',
-      labelNames: ['provider', 'region', 'action', 'outcome'] as const,
-      buckets: CALL_BUCKETS,
+    });
+    this.providerCallSeconds = new Histogram({
+      name: 'vibebox_provider_call_duration_seconds',
+      help: 'Time per provider API call',
+      labelNames: ['provider', 'action', 'outcome'],
+      buckets: DURATION_BUCKETS,
       registers,
-    }),
-    statusChanges: new Counter({
-      name: 'vibebox_status_changes_total',
-      help: 'Box status changes (e.g. provisioning → active is a provision that succeeded), by provider, region, plan and failure kind',
-      labelNames: ['from', 'to', 'provider', 'region', 'plan', 'failure_kind'] as const,
+    });
+    this.activities = new Counter({
+      name: 'vibebox_activities_total',
+      help: 'Activity executions (lifecycle steps), by activity, task queue, outcome (ok/failed/cancelled) and failure kind',
+      labelNames: ['activity', 'task_queue', 'outcome', 'kind'],
       registers,
-    }),
-    stepSeconds: new Histogram({
-      name: 'vibebox_step_seconds',
-      help: 'How long each lifecycle step took (selecting, creating, booting, installing-happy, stopping, …)',
-      labelNames: ['step', 'provider', 'region', 'plan'] as const,
-      buckets: STEP_BUCKETS,
+    });
+    this.activitySeconds = new Histogram({
+      name: 'vibebox_activity_duration_seconds',
+      help: 'Time per activity execution (one lifecycle step attempt)',
+      labelNames: ['activity', 'outcome'],
+      buckets: DURATION_BUCKETS,
       registers,
-    }),
-  };
-}
+    });
+    this.statuses = new Counter({
+      name: 'vibebox_box_status_recorded_total',
+      help: 'Statuses recorded by boxes’ workflows (each projection write), by provider, region and status',
+      labelNames: ['provider', 'region', 'status'],
+      registers,
+    });
+  }
 
-export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+  /** Counts every call the pool's providers make (the same records the audit log keeps). */
+  observeProviders(providers: ProviderPool): void {
+    providers.onCall((r) => {
+      this.providerCalls.inc({ provider: r.provider, region: r.region, action: r.action, outcome: r.outcome, kind: r.errorKind ?? '' });
+      this.providerCallSeconds.observe({ provider: r.provider, action: r.action, outcome: r.outcome }, r.durationMs / 1000);
+    });
+  }
 
-/** The failure kind a box's lastError starts with (`InsufficientStock: …`); `operation` for an operation's own words. */
-export function failureKindOf(lastError: string | undefined): string {
-  const prefix = /^(\w+):/.exec(lastError ?? '')?.[1];
-  return prefix && (FAILURE_KINDS as readonly string[]).includes(prefix) ? prefix : 'operation';
+  statusRecorded(status: VibeBoxStatus, providerType: string | undefined, region: string | undefined): void {
+    this.statuses.inc({ provider: providerType ?? '', region: region ?? '', status });
+  }
+
+  /** The worker's activity interceptor factory: times and counts every activity it runs. */
+  readonly activityInterceptor = (ctx: Context): { inbound: ActivityInboundCallsInterceptor } => ({
+    inbound: {
+      execute: async (input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>) => {
+        const activity = ctx.info.activityType;
+        const started = performance.now();
+        let outcome = 'ok';
+        let kind = '';
+        try {
+          return await next(input);
+        } catch (err) {
+          outcome = err instanceof CancelledFailure ? 'cancelled' : 'failed';
+          kind = err instanceof ApplicationFailure ? (err.type ?? '') : '';
+          throw err;
+        } finally {
+          this.activities.inc({ activity, task_queue: ctx.info.taskQueue, outcome, kind });
+          this.activitySeconds.observe({ activity, outcome }, (performance.now() - started) / 1000);
+        }
+      },
+    },
+  });
 }

@@ -5,20 +5,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
-import type { HappyState, VibeBoxState, VibeBoxStatus, VibeBoxStep } from '../workflows/definitions';
-import { failureKindOf, type WorkerMetrics } from './metrics';
-
-export interface RecordStateInput {
-  vibeboxId: string;
-  state: VibeBoxState;
-  /** For the metrics: the box's plan, and what it was before this change with how long its step lasted. */
-  planId?: string;
-  previous?: { status: VibeBoxStatus; step?: VibeBoxStep; stepMs: number };
-}
+import type { HappyState, VibeBoxState } from '../workflows/definitions';
+import type { WorkerMetrics } from './metrics';
 
 export const createStateActivities = ({ db, metrics }: { db: Db; metrics?: WorkerMetrics }) => ({
-  async recordState(input: RecordStateInput): Promise<void> {
+  async recordState(input: { vibeboxId: string; state: VibeBoxState }): Promise<void> {
     const { status, step, resource, lastError } = input.state;
+    metrics?.statusRecorded(status, resource?.providerType, resource?.region);
     await db
       .update(vibeboxes)
       .set({
@@ -35,15 +28,6 @@ export const createStateActivities = ({ db, metrics }: { db: Db; metrics?: Worke
         updatedAt: new Date(),
       })
       .where(eq(vibeboxes.id, input.vibeboxId));
-    // Counted once written: a write the server retries is counted when it lands.
-    const { previous } = input;
-    if (metrics && previous) {
-      const where = { provider: resource?.providerType ?? 'none', region: resource?.region ?? 'none', plan: input.planId ?? 'unknown' };
-      if (previous.step && previous.step !== step) metrics.stepSeconds.observe({ step: previous.step, ...where }, previous.stepMs / 1000);
-      if (previous.status !== status) {
-        metrics.statusChanges.inc({ from: previous.status, to: status, ...where, failure_kind: status === 'error' ? failureKindOf(lastError) : '' });
-      }
-    }
   },
 
   /**

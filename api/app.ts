@@ -4,25 +4,22 @@ import express, { Express } from 'express';
 import type { Database } from '../lib/db';
 import { requireUser } from './auth';
 import type { BoxEvents } from './boxEvents';
-import { countRequests, mountedAt, type ApiMetrics } from './metrics';
-import { writeMetrics } from '../lib/metrics';
 import { apiDocsRoutes } from './docs';
 import { errorHandler, HttpError, unknownRoute } from './errors';
 import { happyRoutes } from './happyRoutes';
+import { ApiMetrics } from './metrics';
 import type { HappyService } from './happyService';
 import { healthRoutes } from './health';
 import { buildOpenApiDocument } from './openapi';
 import { vibeboxRoutes } from './routes';
 import type { VibeBoxService } from './vibeboxService';
 
-export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService; happy: HappyService; events: BoxEvents; metrics: ApiMetrics }): Express {
+export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService; happy: HappyService; events: BoxEvents }): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(countRequests(deps.metrics));
-  // Prometheus scrapes it unauthenticated, like /healthz: keep the API port off the internet, or front it.
-  app.get('/metrics', async (_req, res) => {
-    await writeMetrics(deps.metrics.registry, res);
-  });
+  const openapi = buildOpenApiDocument();
+  const metrics = new ApiMetrics(Object.keys(openapi.paths as Record<string, unknown>));
+  app.use(metrics.middleware);
   app.use(express.json({ limit: '64kb' }));
   app.use((req, _res, next) => {
     // A body that is not JSON must not slip through as "no fields" and create a default box.
@@ -31,14 +28,14 @@ export function createApp(deps: { database: Database; temporal: Client; service:
     }
     next();
   });
-  const openapi = buildOpenApiDocument();
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
   app.use(apiDocsRoutes());
+  app.use(metrics.routes());
   app.use(healthRoutes({ database: deps.database, temporal: deps.temporal }));
-  app.use('/api/vibeboxes/:id/happy', mountedAt('/api/vibeboxes/:id/happy'), requireUser(deps.database.db), happyRoutes(deps.happy));
-  app.use('/api/vibeboxes', mountedAt('/api/vibeboxes'), requireUser(deps.database.db), vibeboxRoutes(deps.service, deps.events));
+  app.use('/api/vibeboxes/:id/happy', requireUser(deps.database.db), happyRoutes(deps.happy));
+  app.use('/api/vibeboxes', requireUser(deps.database.db), vibeboxRoutes(deps.service, deps.events));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -14,7 +14,6 @@ import { createLogger } from '../lib/logger';
 import { policies } from '../workflows/policies';
 import type { AuthedUser } from './auth';
 import { HttpError, unavailable } from './errors';
-import type { ApiMetrics } from './metrics';
 import type { VibeBox } from './schemas';
 
 const log = createLogger('api');
@@ -26,7 +25,6 @@ export interface BoxEventsDeps {
   /** Reads one of the user's boxes, throwing the 404 HttpError when there is none (the service's get). */
   getBox(user: AuthedUser, id: string): Promise<VibeBox>;
   databaseUrl: string;
-  metrics?: ApiMetrics;
 }
 
 export function createBoxEvents(deps: BoxEventsDeps) {
@@ -74,7 +72,6 @@ export function createBoxEvents(deps: BoxEventsDeps) {
         throw unavailable(`live status is unavailable: ${(err as Error).message}`);
       }
       streamsOf.set(user.id, open + 1);
-      deps.metrics?.streams.inc();
 
       let ended = false;
       let lastSent = '';
@@ -86,7 +83,6 @@ export function createBoxEvents(deps: BoxEventsDeps) {
       const end = () => {
         if (ended) return;
         ended = true;
-        deps.metrics?.streams.dec();
         clearInterval(keepAlive);
         unwatch();
         ends.delete(end);

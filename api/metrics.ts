@@ -1,56 +1,83 @@
 /**
- * The API's metrics (Prometheus, GET /metrics): requests by method, route and status with their
- * duration; boxes accepted for creation by plan and requested provider and region; live status
- * streams open. The lifecycle itself is counted by the worker, where it happens.
+ * The API's Prometheus metrics: every request by method, route pattern (never the raw path: box
+ * ids would make a series per box), status and error code, with its duration; and every create by
+ * plan, requested provider and outcome (admitted, replayed by its Idempotency-Key, or the refusal's
+ * code — quota_exceeded, rate_limited, unavailable, …). Served at `GET /metrics`.
  */
-import type { RequestHandler } from 'express';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { createRegistry } from '../lib/metrics';
+import type { RequestHandler, Router } from 'express';
+import express from 'express';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { newRegistry } from '../lib/metrics';
+import { isProviderType } from '../providers/types';
+import { PLANS } from '../workflows/plans';
 
-export function createApiMetrics(registry: Registry = createRegistry('api')) {
-  const registers = [registry];
-  return {
-    registry,
-    requests: new Counter({ name: 'vibebox_api_requests_total', help: 'API requests by method, route and status', labelNames: ['method', 'route', 'status'] as const, registers }),
-    requestSeconds: new Histogram({
-      name: 'vibebox_api_request_seconds',
-      help: 'API request duration (a live status stream counts until it ends)',
-      labelNames: ['method', 'route'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
-      registers,
-    }),
-    creates: new Counter({
-      name: 'vibebox_boxes_created_total',
-      help: 'Boxes accepted for creation, by plan and requested provider and region (automatic when not asked)',
-      labelNames: ['plan', 'provider', 'region'] as const,
-      registers,
-    }),
-    streams: new Gauge({ name: 'vibebox_event_streams_open', help: 'Live status streams open on this API process', registers }),
-  };
-}
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+/** A bounded label from a client's value: known values pass, anything else is `other`. */
+const bounded = (value: unknown, known: (v: string) => boolean): string => (typeof value !== 'string' ? '' : known(value) ? value : 'other');
 
 /**
- * Names where a router is mounted, as a pattern: req.baseUrl holds the ids of a parametrised
- * mount (labels must not), and Express has reset it by the time an error reaches the app.
+ * Names a request's path by the OpenAPI path it falls under (`/api/vibeboxes/{id}`), or
+ * `unmatched`. Taken from the document rather than from Express's matched route, which an error
+ * leaving a router no longer carries — and so the labels are the names the API documents.
  */
-export const mountedAt =
-  (pattern: string): RequestHandler =>
-  (_req, res, next) => {
-    res.locals.mount = pattern;
-    next();
-  };
+export function routeNamer(templates: string[]): (path: string) => string {
+  const patterns = templates.map((t) => ({ t, re: new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}/?$`) }));
+  return (path) => patterns.find((p) => p.re.test(path))?.t ?? 'unmatched';
+}
 
-/** Counts each request once answered, under its route pattern (never the raw path: ids would explode the labels). */
-export function countRequests(metrics: ApiMetrics): RequestHandler {
-  return (req, res, next) => {
-    const stop = metrics.requestSeconds.startTimer();
+export class ApiMetrics {
+  readonly registry: Registry = newRegistry('vibebox_api_');
+  private readonly routeOf: (path: string) => string;
+  private readonly requests = new Counter({
+    name: 'vibebox_api_requests_total',
+    help: 'HTTP requests answered, by method, route pattern, status and error code',
+    labelNames: ['method', 'route', 'status', 'code'] as const,
+    registers: [this.registry],
+  });
+  private readonly seconds = new Histogram({
+    name: 'vibebox_api_request_duration_seconds',
+    help: 'Time to answer an HTTP request',
+    labelNames: ['method', 'route'] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly creates = new Counter({
+    name: 'vibebox_api_creates_total',
+    help: 'VibeBox creates asked for, by plan, requested provider (empty: auto) and outcome (admitted, replayed, or the refusal code)',
+    labelNames: ['plan', 'provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** `routes`: the documented path templates (the OpenAPI document's `paths`). */
+  constructor(routes: string[]) {
+    this.routeOf = routeNamer(routes);
+  }
+
+  /** Counts and times each request once its answer has gone out. */
+  readonly middleware: RequestHandler = (req, res, next) => {
+    const started = performance.now();
+    // Named now: inside a router Express strips its mount path from req.url, and a handler that
+    // answers there never gives it back.
+    const route = this.routeOf(req.path);
     res.once('finish', () => {
-      const route = req.route?.path ? `${(res.locals.mount as string | undefined) ?? ''}${req.route.path as string}` : 'unmatched';
-      stop({ method: req.method, route });
-      metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      const code = typeof res.locals.errorCode === 'string' ? res.locals.errorCode : '';
+      this.requests.inc({ method: req.method, route, status: String(res.statusCode), code });
+      this.seconds.observe({ method: req.method, route }, (performance.now() - started) / 1000);
+      if (req.method === 'POST' && route === '/api/vibeboxes') {
+        const body = (req.body ?? {}) as { planId?: unknown; providerType?: unknown };
+        const outcome = res.statusCode === 202 ? 'admitted' : res.statusCode === 200 ? 'replayed' : code || String(res.statusCode);
+        this.creates.inc({ plan: bounded(body.planId, (p) => p in PLANS), provider: bounded(body.providerType, isProviderType), outcome });
+      }
     });
     next();
   };
+
+  routes(): Router {
+    const router = express.Router();
+    router.get('/metrics', (_req, res, next) => {
+      this.registry.metrics().then((text) => res.type('text/plain; version=0.0.4; charset=utf-8').send(text), next);
+    });
+    return router;
+  }
 }

@@ -13,7 +13,6 @@ import { parsePolicyOverrides, policies } from '../workflows/policies';
 import { createApp } from './app';
 import { createBoxEvents } from './boxEvents';
 import { createHappyService } from './happyService';
-import { createApiMetrics } from './metrics';
 import { connectTemporal } from './temporalClient';
 import { createVibeBoxService } from './vibeboxService';
 import { admissionRulesFromEnv } from './admission';
@@ -38,9 +37,7 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
   // Lazy: the API starts (and serves reads) while Temporal is away.
   const { client: temporal, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const env = opts.env ?? process.env;
-  const metrics = createApiMetrics();
   const service = createVibeBoxService({
-    metrics,
     database,
     temporal,
     secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
@@ -50,9 +47,9 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     admission: admissionRulesFromEnv(env),
     policyOverrides: config.VIBEBOX_POLICY_OVERRIDES ? parsePolicyOverrides(config.VIBEBOX_POLICY_OVERRIDES) : undefined,
   });
-  const events = createBoxEvents({ getBox: service.get, databaseUrl: config.DATABASE_URL, metrics });
+  const events = createBoxEvents({ getBox: service.get, databaseUrl: config.DATABASE_URL });
   const happy = createHappyService({ db: database.db, temporal });
-  const server = http.createServer(createApp({ database, temporal, service, happy, events, metrics }));
+  const server = http.createServer(createApp({ database, temporal, service, happy, events }));
   const inFlight = new Set<http.ServerResponse>();
   server.on('request', (_req, res: http.ServerResponse) => {
     inFlight.add(res);

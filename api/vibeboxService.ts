@@ -35,7 +35,6 @@ import {
   takeCreateToken,
 } from './admission';
 import type { AuthedUser } from './auth';
-import type { ApiMetrics } from './metrics';
 import { HttpError, notFound, unavailable } from './errors';
 import { checkPlacement, PlacementView } from './placement';
 import type { CreateVibeBoxRequest, VibeBox } from './schemas';
@@ -48,7 +47,6 @@ export interface VibeBoxServiceDeps {
   taskQueue?: string;
   /** Where new boxes may go, for a clear 400 instead of a box that fails later. */
   placement: PlacementView;
-  metrics?: ApiMetrics;
   /** Quotas, create rate, key lifetime; policies.admission when absent. */
   admission?: AdmissionRules;
   /** Tightened timings for every new box (VIBEBOX_POLICY_OVERRIDES: test platforms, staging). */
@@ -210,7 +208,6 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
       const outcome = await startWorkflow(admitted.row);
       if (outcome === 'started') {
         await confirmStarted(id);
-        deps.metrics?.creates.inc({ plan: req.planId, provider: req.providerType ?? 'automatic', region: req.region ?? 'automatic' });
         return { replayed: false, box: { ...toApi(admitted.row), sshPassword: password } };
       }
       if (outcome === 'not-started') {

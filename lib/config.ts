@@ -11,8 +11,6 @@ const configSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('vibebox'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
-  /** The worker's Prometheus endpoint (GET /metrics) on HOST; unset: none. 0 picks a free port. */
-  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** 32-byte key (base64 or hex) sealing VibeBox passwords at rest. */
   VIBEBOX_SECRET_KEY: z.string().min(1, 'VIBEBOX_SECRET_KEY is required (32 bytes, base64)'),
   /** npm registry the boxes install happy-coder and Claude Code from. */
@@ -22,6 +20,10 @@ const configSchema = z.object({
   HAPPY_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,30}$/).default('vibe'),
   HAPPY_SERVER_URL: z.string().url().optional(),
   HAPPY_WEBAPP_URL: z.string().url().optional(),
+  /** The worker serves Prometheus metrics on this port (GET /metrics) when set; 0 picks a free one. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** host:port for the Temporal SDK runtime's own Prometheus exporter; the worker's /metrics includes it. Off when unset. */
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').optional(),
   /** JSON of policy values to tighten for every new box (workflows/policies.ts); tests and staging only. */
   VIBEBOX_POLICY_OVERRIDES: z.string().optional(),
 });

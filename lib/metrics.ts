@@ -1,36 +1,56 @@
 /**
- * Prometheus metrics plumbing (prom-client): one registry per process part — the API and the
- * worker each have their own, so two parts sharing a process (tests, the run command) never
- * count into each other — with Node's process metrics, and the text exposition as an HTTP
- * handler. What is counted is the caller's business; this module knows no domain.
+ * Prometheus metrics plumbing shared by the API and the worker: a registry per process role (not
+ * prom-client's global one — tests run several platforms in one process), the text exposition,
+ * and a tiny HTTP server for a process that has no HTTP server of its own (the worker). Knows no
+ * domain: which metrics exist is decided by api/metrics.ts and activities/metrics.ts.
  */
 import http from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
-export function createRegistry(component: string): Registry {
+/** A registry with the process's own figures (CPU, memory, event-loop lag, GC) under `prefix`. */
+export function newRegistry(prefix: string): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ component });
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, prefix });
   return registry;
 }
 
-/** Answers a scrape: the registry in Prometheus' text format. */
-export async function writeMetrics(registry: Registry, res: http.ServerResponse): Promise<void> {
-  const body = await registry.metrics();
-  res.writeHead(200, { 'content-type': registry.contentType });
-  res.end(body);
-}
-
-/** A server of its own that answers GET /metrics (for processes with no HTTP server, the worker). */
-export async function serveMetrics(registry: Registry, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * Serves `GET /metrics` with what `render` returns (Prometheus text format); anything else is 404.
+ * Port 0 picks a free port: the handle says which.
+ */
+export async function serveMetrics(host: string, port: number, render: () => Promise<string>): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') return void writeMetrics(registry, res).catch(() => res.writeHead(500).end());
-    res.writeHead(404).end();
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    render().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+      (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${err.message}\n`),
+    );
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
   const { port: bound } = server.address() as { port: number };
   return {
     url: `http://${host}:${bound}/metrics`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The text another exporter serves (the Temporal SDK runtime's), to append to ours so one scrape
+ * sees both. An exporter that does not answer within the deadline adds a comment, not a failure:
+ * our own figures still go out.
+ */
+export async function scrape(url: string, deadlineMs = 2_000): Promise<string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(deadlineMs) });
+    if (!res.ok) return `# ${url} answered ${res.status}\n`;
+    return await res.text();
+  } catch (err) {
+    return `# ${url} unavailable: ${(err as Error).message}\n`;
+  }
 }

@@ -47,11 +47,6 @@ export class BoxContext {
   trying?: Candidate;
   /** Workflow time the current step began, for the Web UI. */
   private stepSince = new Date(Date.now()).toISOString();
-  /**
-   * The status last written to the projection — the "from" of the next change. Not box.status:
-   * an Update handler sets that at once, before the write (vibebox.ts).
-   */
-  private recordedStatus: VibeBoxStatus;
   readonly acts: ActivityProxies;
   /** Told of every status change before it is recorded (e.g. the Happy pairing, which follows the box). */
   private readonly statusObservers: Array<(status: VibeBoxStatus) => void> = [];
@@ -62,7 +57,6 @@ export class BoxContext {
     readonly box: VibeBoxState,
   ) {
     this.acts = activityProxies(P);
-    this.recordedStatus = box.status;
   }
 
   get vibeboxId(): string {
@@ -85,8 +79,6 @@ export class BoxContext {
    */
   async setStatus(status: VibeBoxStatus, changes: Partial<VibeBoxState> = {}): Promise<void> {
     const step = changes.step ?? FIRST_STEP[status];
-    const previous = { status: this.recordedStatus, step: this.box.step, stepMs: Date.now() - Date.parse(this.stepSince) };
-    this.recordedStatus = status;
     if (step !== this.box.step) this.stepSince = new Date(Date.now()).toISOString();
     Object.assign(this.box, changes, { status, step });
     for (const observe of this.statusObservers) observe(status);
@@ -102,7 +94,7 @@ export class BoxContext {
           ]
         : []),
     ]);
-    await this.acts.bookkeeping.recordState({ vibeboxId: this.input.vibeboxId, state: this.box, planId: this.input.planId, previous });
+    await this.acts.bookkeeping.recordState({ vibeboxId: this.input.vibeboxId, state: this.box });
   }
 
   /** A further step within the current status (provisioning's create → boot → install, a forced stop). */

@@ -99,8 +99,6 @@ describe('ownership', () => {
       ['POST', `/api/vibeboxes/${id}/start`],
       ['POST', `/api/vibeboxes/${id}/stop`],
       ['POST', `/api/vibeboxes/${id}/restart`],
-      ['POST', `/api/vibeboxes/${id}/retry`],
-      ['GET', `/api/vibeboxes/${id}/events`],
       ['DELETE', `/api/vibeboxes/${id}`],
       ['GET', `/api/vibeboxes/${id}/happy`],
       ['POST', `/api/vibeboxes/${id}/happy/pairing`],
@@ -142,14 +140,13 @@ describe('OpenAPI', () => {
     expect(Object.keys(res.body.paths).sort()).toEqual([
       '/api/vibeboxes',
       '/api/vibeboxes/{id}',
-      '/api/vibeboxes/{id}/events',
       '/api/vibeboxes/{id}/happy',
       '/api/vibeboxes/{id}/happy/pairing',
       '/api/vibeboxes/{id}/restart',
-      '/api/vibeboxes/{id}/retry',
       '/api/vibeboxes/{id}/start',
       '/api/vibeboxes/{id}/stop',
       '/healthz',
+      '/metrics',
       '/readyz',
     ]);
     // Every refusal the create can answer is documented, those worth retrying with Retry-After.
@@ -172,7 +169,6 @@ describe('OpenAPI', () => {
     expect(Object.keys(pairing.post.responses).sort()).toEqual(['202', '400', '401', '404', '409', '502', '503']);
     expect(Object.keys(pairing.delete.responses).sort()).toEqual(['202', '400', '401', '404', '409', '502', '503']);
     expect(pairing.post.responses['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/HappyPairing');
-    // A read of Postgres: 503 (with Retry-After) while the database is away, like every box route.
     expect(Object.keys(body.paths['/api/vibeboxes/{id}/happy'].get.responses).sort()).toEqual(['200', '400', '401', '404', '503']);
     const status = body.components.schemas.HappyStatus;
     expect(status.properties.state.enum).toEqual(['unpaired', 'waiting', 'paired', 'expired', 'refused']);
