@@ -2,7 +2,7 @@
  * The layer rules (`npm run depcheck`, run by scripts/test.sh after lint): imports only point
  * downward, and nothing imports in a circle. Layers, top to bottom (DESIGN.md):
  *
- *   api/ · worker.ts · scripts/ · bench/ · tests/
+ *   api/ · worker.ts · scripts/ · bench/ · tests/ · cli/ (the user CLI: an HTTP client of api/)
  *   workflows/ (the workflow code: imports activities as types only)
  *   activities/
  *   workflows/{definitions,plans,selection}.ts (what the API, activities and workflows share)
@@ -83,6 +83,13 @@ module.exports = {
       'The API admits work and starts workflows; it never runs activities or talks to a cloud. Of providers/ it reads the contract types, the settings and the capacity data (catalogs, no SDK).',
       '^api/',
       '^(activities/|providers/(?!(types|settings|calls|capacity)\\.ts$))',
+    ),
+    layer(
+      'cli-talks-only-http',
+      'The user CLI (cli/) is a client of the API: HTTP only, never the database, Temporal, a provider or API code (types are fine).',
+      '^cli/',
+      '^(activities|workflows|providers|drizzle|api)/',
+      { dependencyTypesNot: ['type-only'] },
     ),
     layer(
       'lib-knows-no-domain',

@@ -10,12 +10,13 @@ import type { WorkerMetrics } from './metrics';
 
 export const createStateActivities = ({ db, metrics }: { db: Db; metrics?: WorkerMetrics }) => ({
   async recordState(input: { vibeboxId: string; state: VibeBoxState }): Promise<void> {
-    const { status, resource, lastError, placement } = input.state;
+    const { status, step, resource, lastError, placement } = input.state;
     metrics?.statusRecorded(status, resource?.providerType, resource?.region);
     await db
       .update(vibeboxes)
       .set({
         status,
+        step: step ?? null,
         providerType: resource?.providerType ?? null,
         region: resource?.region ?? null,
         resourceId: resource?.resourceId ?? null,

@@ -7,6 +7,7 @@ import express, { Express } from 'express';
 import type { Database } from '../lib/db';
 import { adminProvidersRoutes } from './adminProviders';
 import { adminOnly, requireUser } from './auth';
+import type { BoxEvents } from './boxEvents';
 import { apiDocsRoutes } from './docs';
 import { errorHandler, HttpError, unknownRoute } from './errors';
 import { happyRoutes } from './happyRoutes';
@@ -18,7 +19,7 @@ import { vibeboxRoutes } from './routes';
 import type { PlacementView } from './placement';
 import type { VibeBoxService } from './vibeboxService';
 
-export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService; happy: HappyService; placement: PlacementView }): Express {
+export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService; happy: HappyService; placement: PlacementView; events: BoxEvents }): Express {
   const app = express();
   app.disable('x-powered-by');
   const openapi = buildOpenApiDocument();
@@ -39,7 +40,7 @@ export function createApp(deps: { database: Database; temporal: Client; service:
   app.use(metrics.routes());
   app.use(healthRoutes({ database: deps.database, temporal: deps.temporal }));
   app.use('/api/vibeboxes/:id/happy', requireUser(deps.database.db), happyRoutes(deps.happy));
-  app.use('/api/vibeboxes', requireUser(deps.database.db), vibeboxRoutes(deps.service));
+  app.use('/api/vibeboxes', requireUser(deps.database.db), vibeboxRoutes(deps.service, deps.events));
   app.use('/api/admin', requireUser(deps.database.db), adminOnly, adminProvidersRoutes({ db: deps.database.db, placement: deps.placement }));
   app.use(unknownRoute);
   app.use(errorHandler);

@@ -96,7 +96,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/api/vibeboxes': {
         post: {
           operationId: 'createVibeBox',
-          summary: 'Create a VibeBox (provisioning starts; poll GET until active)',
+          summary: 'Create a VibeBox (provisioning starts; follow it on /events or with GET until active)',
           parameters: [idempotencyKey],
           requestBody: { required: true, ...json('CreateVibeBoxRequest') },
           responses: {
@@ -126,6 +126,24 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: { operationId: 'getVibeBox', summary: 'One VibeBox', parameters: [idParam], responses: { '200': { description: 'OK', ...json('VibeBox') }, ...common } },
         delete: action('delete', 'Delete a VibeBox (force-delete after the timeout)').post,
       },
+      '/api/vibeboxes/{id}/events': {
+        get: {
+          operationId: 'streamVibeBoxEvents',
+          summary: 'Live status of one VibeBox (Server-Sent Events)',
+          description:
+            'A text/event-stream. `event: box` carries the VibeBox (schema VibeBox) at once on connect and again each time its ' +
+            'status, step or any other field changes; `event: deleted` (data: `{"id": …}`) says the box is gone and ends the ' +
+            `stream. Lines starting with ':' are keep-alives (every ${policies.events.keepAliveEvery / 1000} s). At most ` +
+            `${policies.events.maxStreamsPerUser} streams per user are open at once (per API process); more are refused with 429. ` +
+            'The API ends streams when it stops: reconnect, and the first event is the current state again.',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            '429': error('Too many live status streams open for this user'),
+            ...common,
+          },
+        },
+      },
       '/api/vibeboxes/{id}/start': action('start', 'Start a stopped VibeBox'),
       '/api/vibeboxes/{id}/stop': action('stop', 'Stop a running VibeBox (force-stop after the timeout)'),
       '/api/vibeboxes/{id}/restart': action('restart', 'Restart a running VibeBox'),
@@ -136,6 +154,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'OK' }, '401': common['401'], '403': error('Not an admin token (code forbidden)'), '503': unavailable },
         },
       },
+      '/api/vibeboxes/{id}/retry': action('retry', 'Provision a VibeBox in error again (a healthy box is kept, a broken one replaced)'),
       '/metrics': {
         get: {
           operationId: 'metrics',

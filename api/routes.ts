@@ -5,6 +5,7 @@ import { IdempotencyKey } from './admission';
 import { currentUser } from './auth';
 import { validationError } from './errors';
 import { CreateVibeBoxRequest, VibeBoxIdParams } from './schemas';
+import type { BoxEvents } from './boxEvents';
 import type { VibeBoxService } from './vibeboxService';
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'params'): z.infer<T> {
@@ -19,7 +20,7 @@ function parseHeader<T extends z.ZodType>(schema: T, value: string, name: string
   return result.data;
 }
 
-export function vibeboxRoutes(service: VibeBoxService): Router {
+export function vibeboxRoutes(service: VibeBoxService, events: BoxEvents): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
@@ -41,7 +42,12 @@ export function vibeboxRoutes(service: VibeBoxService): Router {
     res.json(await service.get(currentUser(req), id));
   });
 
-  for (const action of ['start', 'stop', 'restart'] as const) {
+  router.get('/:id/events', async (req, res) => {
+    const { id } = parse(VibeBoxIdParams, req.params, 'params');
+    await events.stream(currentUser(req), id, req, res);
+  });
+
+  for (const action of ['start', 'stop', 'restart', 'retry'] as const) {
     router.post(`/:id/${action}`, async (req, res) => {
       const { id } = parse(VibeBoxIdParams, req.params, 'params');
       res.status(202).json(await service.act(currentUser(req), id, action));

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { PROVIDER_TYPES } from '../providers/types';
-import { HAPPY_PAIRING_STATES, VIBEBOX_STATUSES } from '../workflows/definitions';
+import { HAPPY_PAIRING_STATES, VIBEBOX_STATUSES, VIBEBOX_STEPS } from '../workflows/definitions';
 import { PLAN_IDS } from '../workflows/plans';
 import { CITY_NAMES, PREFERENCES } from '../workflows/selectionRules';
 
@@ -43,6 +43,13 @@ export const VibeBox = z
   .object({
     id: z.string(),
     status: Status,
+    step: z
+      .enum(VIBEBOX_STEPS)
+      .nullable()
+      .describe(
+        'Where the box is inside its status: provisioning goes selecting → creating → booting → installing-happy; ' +
+          'settled boxes are ready, stopped or failed (null until the workflow first reports)',
+      ),
     planId: z.string(),
     providerType: z.string().nullable().describe('Where the box landed (null until placed)'),
     region: z.string().nullable(),

@@ -11,6 +11,7 @@ import { SecretBox } from '../lib/secretBox';
 import { placementFromEnv } from '../providers/settings';
 import { parsePolicyOverrides, policies } from '../workflows/policies';
 import { createApp } from './app';
+import { createBoxEvents } from './boxEvents';
 import { createHappyService } from './happyService';
 import { connectTemporal } from './temporalClient';
 import { createVibeBoxService } from './vibeboxService';
@@ -47,8 +48,9 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     admission: admissionRulesFromEnv(env),
     policyOverrides: config.VIBEBOX_POLICY_OVERRIDES ? parsePolicyOverrides(config.VIBEBOX_POLICY_OVERRIDES) : undefined,
   });
+  const events = createBoxEvents({ getBox: service.get, databaseUrl: config.DATABASE_URL });
   const happy = createHappyService({ db: database.db, temporal });
-  const server = http.createServer(createApp({ database, temporal, service, happy, placement }));
+  const server = http.createServer(createApp({ database, temporal, service, happy, placement, events }));
   const inFlight = new Set<http.ServerResponse>();
   server.on('request', (_req, res: http.ServerResponse) => {
     inFlight.add(res);
@@ -64,6 +66,8 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     async close() {
       // Answers still to come tell their clients the connection ends with them.
       for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+      // Live status streams never finish by themselves: end them (their clients reconnect).
+      await events.close();
       // close() stops listening and ends idle keep-alive connections; it calls back once the
       // requests in flight have been answered.
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,4 @@
-/** Users and their API tokens: used by the CLI (scripts/cli.ts) and the tests. */
+/** Users and their API tokens: used by the operator CLI (scripts/cli.ts) and the tests. */
 import { eq } from 'drizzle-orm';
 import { apiTokens, users } from '../drizzle/schema';
 import type { Db } from '../lib/db';

@@ -17,7 +17,7 @@ import { vibeboxes, VibeBoxRow } from '../drizzle/schema';
 import { Database, inTransaction } from '../lib/db';
 import { generatePassword } from '../lib/passwords';
 import type { SecretBox } from '../lib/secretBox';
-import { actionUpdates, boxWorkflowStart, TASK_QUEUE, VibeBoxAction, VibeBoxStatus, workflowIdFor } from '../workflows/definitions';
+import { actionUpdates, boxWorkflowStart, TASK_QUEUE, VibeBoxAction, VibeBoxStatus, VibeBoxStep, workflowIdFor } from '../workflows/definitions';
 import type { PlanId } from '../workflows/plans';
 import { policies, PolicyOverrides } from '../workflows/policies';
 import { TRANSITIONAL_STATUS } from '../workflows/transitions';
@@ -56,11 +56,12 @@ export interface VibeBoxServiceDeps {
 /** What create answers: a new box (202, with its password this once), or the box an earlier request with the same key made (200, no password). */
 export type CreateOutcome = { replayed: false; box: VibeBox & { sshPassword: string } } | { replayed: true; box: VibeBox };
 
-const ACTION_MESSAGES: Record<Exclude<VibeBoxAction, 'retry'>, string> = {
+const ACTION_MESSAGES: Record<VibeBoxAction, string> = {
   start: 'VibeBox is starting',
   stop: 'VibeBox is stopping',
   restart: 'VibeBox is restarting',
   delete: 'VibeBox is being deleted',
+  retry: 'VibeBox is being provisioned again',
 };
 
 export function newVibeBoxId(): string {
@@ -72,6 +73,7 @@ export function toApi(row: VibeBoxRow): VibeBox {
   return {
     id: row.id,
     status: row.status as VibeBoxStatus,
+    step: row.step as VibeBoxStep | null,
     planId: row.planId,
     providerType: row.providerType ?? row.requestedProviderType,
     region: row.region ?? row.requestedRegion,
@@ -236,7 +238,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
      * Asks the workflow to act and returns once it has accepted: the validator's verdict is
      * immediate (409 with its reason), the work itself goes on in the workflow.
      */
-    async act(user: AuthedUser, id: string, action: Exclude<VibeBoxAction, 'retry'>) {
+    async act(user: AuthedUser, id: string, action: VibeBoxAction) {
       await ownedRow(user, id);
       const handle = temporal.workflow.getHandle(workflowIdFor(id));
       try {

@@ -11,7 +11,7 @@ export const users = pgTable('users', {
   name: text('name'),
   /**
    * Operators: may set provider credentials and read payloads through the codec endpoint. A
-   * minimal flag until roles and scopes exist; `npm run vibebox -- create-user <email> --admin`.
+   * minimal flag until roles and scopes exist; `npm run admin -- create-user <email> --admin`.
    */
   isAdmin: boolean('is_admin').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -52,6 +52,8 @@ export const vibeboxes = pgTable(
     region: text('region'),
     resourceId: text('resource_id'),
     status: text('status').notNull(),
+    /** Where the box is inside its status (workflows/definitions.ts VIBEBOX_STEPS); null before the workflow first wrote. */
+    step: text('step'),
     ipAddress: text('ip_address'),
     sshPort: integer('ssh_port'),
     sshUser: text('ssh_user'),

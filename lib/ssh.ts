@@ -1,6 +1,6 @@
 /** A small promise API over ssh2: connect with password (retrying while sshd comes up) and run commands. */
 import { createHash } from 'node:crypto';
-import { Client, ConnectConfig } from 'ssh2';
+import { Client, ClientChannel, ConnectConfig } from 'ssh2';
 
 export interface SshTarget {
   host: string;
@@ -107,6 +107,16 @@ export class SshSession {
         if (opts.stdin !== undefined) stream.write(opts.stdin);
         if (!opts.keepStdinOpen) stream.end();
       });
+    });
+  }
+
+  /**
+   * An interactive login shell on a pseudo-terminal of the given size: the caller wires its
+   * terminal to the returned stream (and resizes it with `setWindow`).
+   */
+  shell(window: { rows: number; cols: number; term?: string }): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.shell({ rows: window.rows, cols: window.cols, term: window.term ?? 'xterm-256color' }, (err, stream) => (err ? reject(err) : resolve(stream)));
     });
   }
 

@@ -1,6 +1,6 @@
 /**
- * Operator CLI.
- *   npm run vibebox -- create-user <email> [--admin]   creates the user (if new) and prints a new API
+ * Operator CLI (users have their own: `vibebox`, cli/main.ts).
+ *   npm run admin -- create-user <email> [--admin]      creates the user (if new) and prints a new API
  *                                                       token; --admin makes the user an operator
  */
 import fs from 'node:fs';
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, email, ...flags] = argv;
   const admin = flags.includes('--admin');
   if (command !== 'create-user' || !email || !/^[^@\s]+@[^@\s]+$/.test(email) || flags.some((f) => f !== '--admin')) {
-    process.stderr.write('usage: npm run vibebox -- create-user <email> [--admin]\n');
+    process.stderr.write('usage: npm run admin -- create-user <email> [--admin]\n');
     process.exit(2);
   }
   // This command seals nothing; the key is required by the shared config schema only.

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     env.DATABASE_URL = pg.url;
     stops.push(pg.stop);
   }
-  // The CLI (npm run vibebox) reads this to find the embedded database.
+  // The operator CLI (npm run admin) reads this to find the embedded database.
   fs.writeFileSync(path.join(dataDir, 'local.env'), `DATABASE_URL=${env.DATABASE_URL}\n`, { mode: 0o600 });
 
   const dockerProblem = env.DOCKER_ENABLED === 'false' ? 'disabled by DOCKER_ENABLED=false' : await dockerUsable();
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       ...clouds.started.map((c) => `  ${c.cloud.padEnd(14)} emulated at ${c.url} (no keys set; control API ${c.url}/_emulator)`),
       ...(happyRelay.url ? [`  Happy relay    emulated at ${happyRelay.url} (no HAPPY_SERVER_URL set; control API ${happyRelay.url}/_emulator)`] : []),
       '',
-      '  Get a token:   npm run vibebox -- create-user you@example.com',
+      '  Get a token:   npm run admin -- create-user you@example.com',
       `  Create a box:  curl -X POST ${api.url}/api/vibeboxes -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"planId":"basic"}'`,
       '',
     ].join('\n') + '\n',

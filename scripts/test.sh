@@ -11,7 +11,8 @@ source "$(dirname "$0")/lib/prelude.sh"
 # shellcheck source=lib/temporal-server.sh
 source scripts/lib/temporal-server.sh
 
-# chromium: tests/e2e/apiDocs.test.ts renders the API explorer in it (headless).
+# chromium: tests/e2e/apiDocs.test.ts renders the API explorer in it (headless), and
+# tests/e2e/liveStatus.test.ts reads the Temporal Web UI.
 ensure_apt_packages postgresql docker.io debootstrap chromium
 ensure_node_modules
 ensure_temporal_cli
@@ -30,6 +31,8 @@ ensure_base_image
 
 export DATABASE_URL="postgres://vibebox:vibebox@127.0.0.1:${TEST_PG_PORT}/${TEST_DB_NAME}"
 export TEMPORAL_ADDRESS="127.0.0.1:${TEST_TEMPORAL_PORT}"
+# tests/e2e/liveStatus.test.ts reads the Web UI there, in headless Chromium.
+export TEMPORAL_UI_URL="http://127.0.0.1:${TEST_TEMPORAL_UI_PORT:-8233}"
 # A throwaway key for sealing test passwords; never a production key.
 export VIBEBOX_SECRET_KEY="${VIBEBOX_SECRET_KEY:-$(head -c 32 /dev/urandom | base64)}"
 export LOG_LEVEL="${LOG_LEVEL:-warn}"

@@ -7,8 +7,10 @@ import * as wf from '@temporalio/workflow';
 import type { VibeBoxActivities } from '../activities';
 import type { ResourceRef } from '../providers/calls';
 import type { ProviderType } from '../providers/types';
-import { configureTaskQueue, PlacedResource, searchAttributes, VibeBoxState, VibeBoxStatus, VibeBoxWorkflowInput } from './definitions';
+import { Candidate, configureTaskQueue, PlacedResource, searchAttributes, VibeBoxState, VibeBoxStatus, VibeBoxStep, VibeBoxWorkflowInput } from './definitions';
 import type { Policies } from './policies';
+import { FIRST_STEP } from './transitions';
+import { boxCurrentDetails } from './uiText';
 
 /** Activity proxies, each with the timeouts its kind of work needs. Retries are decided by the workflow. */
 export function activityProxies(P: Policies) {
@@ -41,6 +43,10 @@ export type ActivityProxies = ReturnType<typeof activityProxies>;
 export class BoxContext {
   /** Set while a failed delete is being retried: nothing else may start meanwhile. */
   deleteRetrying = false;
+  /** The candidate a create is being tried on, for the Web UI while nothing exists there yet. */
+  trying?: Candidate;
+  /** Workflow time the current step began, for the Web UI. */
+  private stepSince = new Date(Date.now()).toISOString();
   readonly acts: ActivityProxies;
   /** Told of every status change before it is recorded (e.g. the Happy pairing, which follows the box). */
   private readonly statusObservers: Array<(status: VibeBoxStatus) => void> = [];
@@ -66,13 +72,21 @@ export class BoxContext {
     this.statusObservers.push(observer);
   }
 
-  /** State changes flow one way: workflow truth → search attributes → Postgres projection. */
+  /**
+   * State changes flow one way: workflow truth → search attributes and Web UI details → Postgres
+   * projection (whose changes the API streams to watchers). Entering a status puts the box at that
+   * status's first step unless `changes` names another.
+   */
   async setStatus(status: VibeBoxStatus, changes: Partial<VibeBoxState> = {}): Promise<void> {
-    Object.assign(this.box, changes, { status });
+    const step = changes.step ?? FIRST_STEP[status];
+    if (step !== this.box.step) this.stepSince = new Date(Date.now()).toISOString();
+    Object.assign(this.box, changes, { status, step });
     for (const observe of this.statusObservers) observe(status);
+    this.showDetails();
     const where = this.box.resource;
     wf.upsertSearchAttributes([
       { key: searchAttributes.status, value: status },
+      { key: searchAttributes.step, value: step },
       ...(where
         ? [
             { key: searchAttributes.provider, value: where.providerType },
@@ -83,11 +97,27 @@ export class BoxContext {
     await this.acts.bookkeeping.recordState({ vibeboxId: this.input.vibeboxId, state: this.box });
   }
 
+  /** A further step within the current status (provisioning's create → boot → install, a forced stop). */
+  setStep(step: VibeBoxStep, changes: Partial<VibeBoxState> = {}): Promise<void> {
+    return this.setStatus(this.box.status, { ...changes, step });
+  }
+
+  /** The Web UI's current details for this run (workflow metadata, not history: free to rewrite). */
+  showDetails(): void {
+    wf.setCurrentDetails(boxCurrentDetails(this.input, this.box, { trying: this.trying, stepSince: this.stepSince }));
+  }
+
   /** The end of a box: no resource, `deleted` in the Web UI, no row in Postgres. */
   async markDeleted(): Promise<void> {
     this.box.resource = undefined;
     this.box.status = 'deleted';
-    wf.upsertSearchAttributes([{ key: searchAttributes.status, value: 'deleted' }]);
+    this.box.step = 'deleted';
+    this.trying = undefined;
+    this.showDetails();
+    wf.upsertSearchAttributes([
+      { key: searchAttributes.status, value: 'deleted' },
+      { key: searchAttributes.step, value: 'deleted' },
+    ]);
     await this.acts.bookkeeping.removeVibeBox({ vibeboxId: this.input.vibeboxId });
   }
 }

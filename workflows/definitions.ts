@@ -8,6 +8,7 @@ import { isProviderType, type ProviderType, type ResourceStatus } from '../provi
 import { PlanId, specForPlan } from './plans';
 import type { PolicyOverrides } from './policies';
 import type { City, Preference } from './selectionRules';
+import { boxStaticDetails, boxSummary } from './uiText';
 
 export const TASK_QUEUE = 'vibebox';
 
@@ -33,6 +34,32 @@ export const VIBEBOX_STATUSES = [
   'error',
 ] as const;
 export type VibeBoxStatus = (typeof VIBEBOX_STATUSES)[number];
+
+/**
+ * Where a box is inside its status — what a user watching `create --wait` or the Web UI needs to
+ * know while a status lasts minutes. Provisioning goes selecting → creating → booting →
+ * installing-happy (→ cleaning-up when a later step failed); each operation has its own step;
+ * a settled box is `ready`, `stopped` or `failed`.
+ */
+export const VIBEBOX_STEPS = [
+  'selecting',
+  'creating',
+  'booting',
+  'installing-happy',
+  'cleaning-up',
+  'ready',
+  'starting',
+  'stopping',
+  'force-stopping',
+  'stopped',
+  'restarting',
+  'checking',
+  'deleting',
+  'force-deleting',
+  'deleted',
+  'failed',
+] as const;
+export type VibeBoxStep = (typeof VIBEBOX_STEPS)[number];
 
 export const VIBEBOX_ACTIONS = ['start', 'stop', 'restart', 'delete', 'retry'] as const;
 export type VibeBoxAction = (typeof VIBEBOX_ACTIONS)[number];
@@ -71,6 +98,8 @@ export interface PlacedResource {
 
 export interface VibeBoxState {
   status: VibeBoxStatus;
+  /** Absent only in state carried over from before steps existed (continueAsNew of an older run). */
+  step?: VibeBoxStep;
   resource?: PlacedResource;
   lastError?: string;
   /** Provisioning rounds so far; part of the client token so a retry after cleanup makes a new box. */
@@ -191,6 +220,9 @@ export const searchAttributes = {
   provider: defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD),
   region: defineSearchAttributeKey('Region', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('VibeBoxStatus', SearchAttributeType.KEYWORD),
+  /** Plan and step: columns of the Web UI's workflow list, so a box reads there without opening it. */
+  plan: defineSearchAttributeKey('VibeBoxPlan', SearchAttributeType.KEYWORD),
+  step: defineSearchAttributeKey('VibeBoxStep', SearchAttributeType.KEYWORD),
 };
 
 /** What starting a box's workflow needs to know of the box: its `vibeboxes` row, or the request that makes it. */
@@ -226,6 +258,7 @@ export function boxWorkflowStart(box: BoxToStart, taskQueue: string, policyOverr
     { key: searchAttributes.vibeboxId, value: box.id },
     { key: searchAttributes.userId, value: box.userId },
     { key: searchAttributes.status, value: 'provisioning' },
+    { key: searchAttributes.plan, value: box.planId },
   ];
   if (providerType) attributes.push({ key: searchAttributes.provider, value: providerType });
   if (box.requestedRegion) attributes.push({ key: searchAttributes.region, value: box.requestedRegion });
@@ -235,6 +268,9 @@ export function boxWorkflowStart(box: BoxToStart, taskQueue: string, policyOverr
     args: [input] as [VibeBoxWorkflowInput],
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
     typedSearchAttributes: attributes,
+    // What the Web UI's detail page shows of the box without opening its history.
+    staticSummary: boxSummary(input),
+    staticDetails: boxStaticDetails(input),
   };
 }
 

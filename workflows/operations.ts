@@ -5,7 +5,7 @@
 import * as wf from '@temporalio/workflow';
 import { ResourceStatus } from '../providers/types';
 import type { BoxContext } from './boxContext';
-import type { PlacedResource, VibeBoxAction } from './definitions';
+import type { PlacedResource, VibeBoxAction, VibeBoxStatus } from './definitions';
 import { classify } from './failures';
 import type { OperationPolicy } from './policies';
 import { destroy, provision } from './provisioning';
@@ -25,6 +25,7 @@ export function operations(ctx: BoxContext): Operations {
       try {
         let stopped: PlacedResource | null = null;
         await gracefulThenForced(P.stop, 'stop', async (force, timeoutMs) => {
+          if (force) await ctx.setStep('force-stopping');
           await act(ctx, r, 'stop', undefined, force);
           stopped = await waitFor(ctx, r, ResourceStatus.STOPPED, timeoutMs);
         });
@@ -44,7 +45,8 @@ export function operations(ctx: BoxContext): Operations {
           if (box.resource) await destroy(ctx, box.resource);
           break;
         } catch (err) {
-          await ctx.setStatus('error', { lastError: `delete failed, retrying: ${classify(err).message}` });
+          // `error` for the seed, yet still at the deleting step: the delete goes on by itself.
+          await ctx.setStatus('error', { lastError: `delete failed, retrying: ${classify(err).message}`, step: 'deleting' });
           await wf.sleep(pause);
         }
       }
@@ -54,9 +56,10 @@ export function operations(ctx: BoxContext): Operations {
 
     async retry() {
       if (box.resource) {
-        // A box that exists and is healthy is not thrown away: re-read it and carry on.
-        await settleFromProvider(ctx, box.lastError ?? 'retry');
-        if (box.status !== 'error') return ctx.setStatus(box.status, { lastError: undefined });
+        // A box that exists and is healthy is not thrown away: re-read it and carry on. A broken
+        // one is not reported `error` on the way: the retry goes on, and a watcher would stop.
+        const seen = await readFromProvider(ctx);
+        if (seen.status !== 'error') return ctx.setStatus(seen.status, { lastError: undefined });
         try {
           await wf.CancellationScope.nonCancellable(() => destroy(ctx, box.resource!));
           box.resource = undefined;
@@ -86,14 +89,18 @@ async function actThenWaitRunning(ctx: BoxContext, action: 'start' | 'restart', 
 
 /** After a failed operation the provider says what the box really is now. */
 async function settleFromProvider(ctx: BoxContext, lastError: string): Promise<void> {
-  const r = ctx.box.resource!;
-  let providerStatus: ResourceStatus | undefined;
+  const seen = await readFromProvider(ctx);
+  await ctx.setStatus(seen.status, { lastError: lastError + seen.problem });
+}
+
+/** What the provider's view of the box means for it (`error` when it cannot tell), and what went wrong asking. */
+async function readFromProvider(ctx: BoxContext): Promise<{ status: VibeBoxStatus; problem: string }> {
+  await ctx.setStep('checking');
   try {
-    const now = await describe(ctx, r);
-    providerStatus = now?.lastSeenStatus;
+    const now = await describe(ctx, ctx.box.resource!);
     if (now) ctx.box.resource = now;
+    return { status: statusFromProvider(now?.lastSeenStatus), problem: '' };
   } catch (err) {
-    lastError += `; describe failed: ${classify(err).message}`;
+    return { status: 'error', problem: `; describe failed: ${classify(err).message}` };
   }
-  await ctx.setStatus(statusFromProvider(providerStatus), { lastError });
 }

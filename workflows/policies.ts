@@ -128,6 +128,13 @@ export const policies = {
    */
   updates: { acceptDeadline: 15 * second },
   /**
+   * Live status streams (GET /api/vibeboxes/:id/events): at most `maxStreamsPerUser` open at once
+   * per user and API process (a browser tab or CLI left open must not exhaust the API); a comment
+   * line every `keepAliveEvery` so proxies do not cut an idle stream; the API's LISTEN connection
+   * is re-opened `listenRetry` after Postgres drops it.
+   */
+  events: { maxStreamsPerUser: 8, keepAliveEvery: 15 * second, listenRetry: 1 * second },
+  /**
    * Happy pairing (docs/happy.md). A pairing link is valid for `pairingExpiry` (a new request
    * replaces an expired one); once the phone answers, the daemon has `daemonTimeout` to reach the
    * relay — and as long again after the box starts or restarts. One step in the box (begin,

@@ -39,7 +39,9 @@ export async function provision(ctx: BoxContext): Promise<void> {
   for (const [index, candidate] of candidates.entries()) {
     let created: PlacedResource;
     const deadline = Date.now() + P.create.timeout;
+    ctx.trying = candidate;
     try {
+      await ctx.setStep('creating');
       created = await createOn(ctx, candidate, index, deadline);
     } catch (err) {
       const f = classify(err);
@@ -52,10 +54,11 @@ export async function provision(ctx: BoxContext): Promise<void> {
       const tried = index > 0 ? ` (after ${candidates.slice(0, index).map((c) => `${c.providerType}/${c.region}`).join(', ')})` : '';
       return fail(ctx, { ...f, message: `${candidate.providerType}/${candidate.region}: ${f.message}${tried}` });
     }
-    await ctx.setStatus('provisioning', { resource: created });
+    ctx.trying = undefined;
+    await ctx.setStep('booting', { resource: created });
     try {
       const placed = await waitUntilRunning(ctx, created, deadline);
-      box.resource = placed;
+      await ctx.setStep('installing-happy', { resource: placed });
       await withRetries(P, P.configure, () =>
         ctx.acts.configure(placed.providerType).configureHappy({
           vibeboxId: input.vibeboxId,
@@ -119,6 +122,7 @@ async function waitUntilRunning(ctx: BoxContext, created: PlacedResource, deadli
 /** Provisioning gave up: the box is `error` with the reason, for the user and the operator. */
 export function fail(ctx: BoxContext, f: Failure): Promise<void> {
   wf.log.error('provisioning failed', { kind: f.kind, code: f.code, message: f.message });
+  ctx.trying = undefined;
   return ctx.setStatus('error', { lastError: `${f.kind}: ${f.message}` });
 }
 
@@ -137,6 +141,7 @@ export async function destroy(ctx: BoxContext, r: PlacedResource): Promise<void>
         await waitFor(ctx, r, ResourceStatus.STOPPED, timeoutMs);
       }
     }
+    if (force) await ctx.setStep('force-deleting');
     await act(ctx, r, 'delete', SINGLE_TRY, force);
     await waitFor(ctx, r, ResourceStatus.DELETED, timeoutMs);
   });
@@ -150,6 +155,7 @@ export async function destroyQuietly(ctx: BoxContext, r: PlacedResource): Promis
   let problem = '';
   await wf.CancellationScope.nonCancellable(async () => {
     try {
+      await ctx.setStep('cleaning-up');
       await destroy(ctx, r);
       if (ctx.box.resource?.resourceId === r.resourceId) ctx.box.resource = undefined;
     } catch (err) {

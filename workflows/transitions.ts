@@ -3,7 +3,7 @@
  * illegal request is rejected with its reason and never queued.
  */
 import { ResourceStatus } from '../providers/types';
-import type { HappyPairingState, VibeBoxAction, VibeBoxStatus } from './definitions';
+import type { HappyPairingState, VibeBoxAction, VibeBoxStatus, VibeBoxStep } from './definitions';
 
 /** Which actions each status allows. Transitional statuses allow none: wait for them to settle. */
 export const ALLOWED_ACTIONS: Record<VibeBoxStatus, readonly VibeBoxAction[]> = {
@@ -25,6 +25,22 @@ export const TRANSITIONAL_STATUS: Record<VibeBoxAction, VibeBoxStatus> = {
   restart: 'restarting',
   delete: 'deleting',
   retry: 'provisioning',
+};
+
+/**
+ * The step a box is at when it enters a status (provisioning and the forced operations then move
+ * it through further steps). Settled statuses have a settled step, so a client can tell "done".
+ */
+export const FIRST_STEP: Record<VibeBoxStatus, VibeBoxStep> = {
+  provisioning: 'selecting',
+  active: 'ready',
+  stopping: 'stopping',
+  stopped: 'stopped',
+  starting: 'starting',
+  restarting: 'restarting',
+  deleting: 'deleting',
+  deleted: 'deleted',
+  error: 'failed',
 };
 
 /**

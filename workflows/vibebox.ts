@@ -21,6 +21,8 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
   const ctx = new BoxContext(input, resolvePolicies(input.policyOverrides), box);
   const ops = operations(ctx);
   wireHandlers(ctx, ops);
+  // A continued run starts with no metadata of its own: show where the box is at once.
+  ctx.showDetails();
   const happy = new HappyPairing(ctx);
   happy.wire();
   happy.start();

@@ -37,7 +37,7 @@ export interface TemporalServerOptions {
 }
 
 /** Registered on the namespace, as scripts/lib/services.sh does on the dev server. */
-export const VIBEBOX_SEARCH_ATTRIBUTES = ['VibeBoxId', 'UserId', 'Provider', 'Region', 'VibeBoxStatus'] as const;
+export const VIBEBOX_SEARCH_ATTRIBUTES = ['VibeBoxId', 'UserId', 'Provider', 'Region', 'VibeBoxStatus', 'VibeBoxPlan', 'VibeBoxStep'] as const;
 
 export const temporalAddress = (o: Pick<TemporalServerOptions, 'port'>) => `127.0.0.1:${o.port}`;
 

@@ -26,7 +26,7 @@
 VIBEBOX_SERVICES_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VIBEBOX_PG_USER=vibebox
 VIBEBOX_PG_PASSWORD=vibebox
-VIBEBOX_SEARCH_ATTRIBUTES=(VibeBoxId UserId Provider Region VibeBoxStatus)
+VIBEBOX_SEARCH_ATTRIBUTES=(VibeBoxId UserId Provider Region VibeBoxStatus VibeBoxPlan VibeBoxStep)
 
 _vb_say() { echo "[services] $*" >&2; }
 _vb_err() { echo "[services] ERROR: $*" >&2; return 1; }

@@ -2,7 +2,8 @@
  * The API explorer: /api/docs serves Swagger UI from this process (no CDN) and, in a real headless
  * Chromium with every other network request refused, renders the operations of /api/openapi.json.
  */
-import { chromium, Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { startPlatform, TestPlatform } from '../support/platform';
 
 let p: TestPlatform;
@@ -50,10 +51,7 @@ it('does not serve the rest of the swagger-ui-dist package', async () => {
 describe('in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   });
   afterAll(() => browser?.close());
 

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { VIBEBOX_SEARCH_ATTRIBUTES } from '../../scripts/cluster/temporalServer';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -17,8 +18,6 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
-
-const SEARCH_ATTRIBUTES = ['VibeBoxId', 'UserId', 'Provider', 'Region', 'VibeBoxStatus'];
 
 export class PrivateTemporal {
   private process?: ChildProcess;
@@ -44,7 +43,7 @@ export class PrivateTemporal {
   async up(): Promise<void> {
     const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(this.port), '--http-port', String(this.ports.http)];
     args.push('--metrics-port', String(this.ports.metrics), '--headless', '--log-level', 'error', '--db-filename', path.join(this.dir, 'temporal.db'));
-    for (const name of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
+    for (const name of VIBEBOX_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
     const child = spawn('temporal', args, { stdio: ['ignore', 'ignore', fs.openSync(path.join(this.dir, 'server.log'), 'a')] });
     this.process = child;
     const deadline = Date.now() + 60_000;

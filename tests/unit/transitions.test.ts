@@ -1,10 +1,11 @@
-import { HAPPY_PAIRING_STATES, VIBEBOX_ACTIONS, VIBEBOX_STATUSES } from '../../workflows/definitions';
+import { HAPPY_PAIRING_STATES, VIBEBOX_ACTIONS, VIBEBOX_STATUSES, VIBEBOX_STEPS } from '../../workflows/definitions';
 import { ResourceStatus } from '../../providers/types';
 import {
   ALLOWED_ACTIONS,
   assertHappyStep,
   assertTransition,
   canPerform,
+  FIRST_STEP,
   HAPPY_STEPS,
   IllegalHappyStepError,
   IllegalTransitionError,
@@ -53,6 +54,19 @@ describe('what a box is when an operation did not finish, from the provider stat
     expect(statusFromProvider(ResourceStatus.STOPPED)).toBe('stopped');
     expect(statusFromProvider(ResourceStatus.STOPPING)).toBe('error');
     expect(statusFromProvider(undefined)).toBe('error');
+  });
+});
+
+describe('the step a box is at on entering a status', () => {
+  it('settled statuses have settled steps a client can stop waiting on', () => {
+    expect([FIRST_STEP.active, FIRST_STEP.stopped, FIRST_STEP.error, FIRST_STEP.deleted]).toEqual(['ready', 'stopped', 'failed', 'deleted']);
+  });
+  it('provisioning starts by selecting; every other transitional status is its own step', () => {
+    expect(FIRST_STEP.provisioning).toBe('selecting');
+    for (const action of VIBEBOX_ACTIONS.filter((a) => a !== 'retry')) expect(FIRST_STEP[TRANSITIONAL_STATUS[action]]).toBe(TRANSITIONAL_STATUS[action]);
+  });
+  it('every status has a step from the published list', () => {
+    for (const status of VIBEBOX_STATUSES) expect(VIBEBOX_STEPS).toContain(FIRST_STEP[status]);
   });
 });
 
