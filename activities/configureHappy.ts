@@ -38,16 +38,22 @@ export const createHappyActivities = ({ db, secrets, happy }: ConfigureHappyDeps
         .from(vibeboxes)
         .where(eq(vibeboxes.id, input.vibeboxId));
       if (!row?.sealed) throw new ProviderError('InvalidRequest', `no login password on record for ${input.vibeboxId}`);
-      ctx.heartbeat({ step: 'connect' });
-      const session = await SshSession.open(
-        {
-          host: input.host,
-          port: input.port,
-          username: input.user,
-          password: secrets.open(row.sealed),
-          expectHostKey: row.hostKey ?? undefined,
-        },
-        { deadlineMs: input.connectDeadlineMs, onRetry: () => ctx.heartbeat({ step: 'connect' }) },
+      const sealed = row.sealed;
+      // Heartbeats while connecting too: a box deleted meanwhile cancels the activity, and only a
+      // heartbeat brings that news — which then ends the connection attempt at once.
+      const session = await heartbeating(
+        () => ({ step: 'connect' }),
+        () =>
+          SshSession.open(
+            {
+              host: input.host,
+              port: input.port,
+              username: input.user,
+              password: secrets.open(sealed),
+              expectHostKey: row.hostKey ?? undefined,
+            },
+            { deadlineMs: input.connectDeadlineMs, signal: ctx.cancellationSignal },
+          ),
       ).catch((err: Error & { level?: string }) => {
         const kind = err instanceof HostKeyMismatchError || err.level === 'client-authentication' ? 'AuthFailed' : 'Transient';
         throw new ProviderError(kind, `ssh to ${input.host}:${input.port} failed: ${err.message}`);
