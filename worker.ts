@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { happySettingsFrom } from './activities/happySettings';
-import { AppConfig, loadConfig } from './lib/config';
+import { AppConfig, deploymentOf, loadConfig } from './lib/config';
 import { connectDatabase, Database, migrateDatabase } from './lib/db';
 import { createLogger } from './lib/logger';
 import { SecretBox } from './lib/secretBox';
@@ -15,7 +15,7 @@ import { createProviderFactory } from './providers/factory';
 import { ProviderPool } from './providers/pool';
 import { ensureSchedules } from './lib/temporalSchedules';
 import { policies } from './workflows/policies';
-import { fleetSchedules } from './workflows/schedules';
+import { fleetSchedules, FleetSettings } from './workflows/schedules';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -35,12 +35,26 @@ function installRuntimeOnce(): void {
   }
 }
 
+/** The reconciler's operator settings (seconds in the environment, milliseconds in policy). */
+function fleetSettingsFrom(config: AppConfig): FleetSettings {
+  const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+  return {
+    reconcileDryRun: config.RECONCILE_DRY_RUN,
+    reconcileEvery: ms(config.RECONCILE_EVERY_SECONDS),
+    orphanGrace: ms(config.RECONCILE_ORPHAN_GRACE_SECONDS),
+    rowGrace: ms(config.RECONCILE_ROW_GRACE_SECONDS),
+  };
+}
+
 export async function startWorker(config: AppConfig, opts: { database?: Database; env?: Record<string, string | undefined> } = {}): Promise<WorkerHandle> {
   installRuntimeOnce();
   const log = createLogger('worker');
   const database = opts.database ?? connectDatabase(config.DATABASE_URL);
   await migrateDatabase(database);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // A client of its own for the activities that ask box workflows (the reconciler) and for the Schedules.
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -52,17 +66,15 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
       secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
       happy: happySettingsFrom(config),
       log,
+      temporal,
+      deployment: deploymentOf(config),
     }),
   });
   // The fleet's control loops run on Schedules: declared here, idempotently, at every start.
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  try {
-    await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies));
-  } finally {
-    await clientConnection.close();
-  }
+  await ensureSchedules(temporal, fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies, fleetSettingsFrom(config)));
   const running = worker.run().finally(async () => {
     await connection.close();
+    await clientConnection.close();
     if (!opts.database) await database.close();
   });
   log.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS });

@@ -61,11 +61,12 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       '/api/vibeboxes/{id}': {
         get: { operationId: 'getVibeBox', summary: 'One VibeBox', parameters: [idParam], responses: { '200': { description: 'OK', ...json('VibeBox') }, ...common } },
-        delete: action('delete', 'Delete a VibeBox (force-delete after the timeout)').post,
+        delete: action('delete', 'Delete a VibeBox, also while it is provisioning (force-delete after the timeout)').post,
       },
       '/api/vibeboxes/{id}/start': action('start', 'Start a stopped VibeBox'),
       '/api/vibeboxes/{id}/stop': action('stop', 'Stop a running VibeBox (force-stop after the timeout)'),
       '/api/vibeboxes/{id}/restart': action('restart', 'Restart a running VibeBox'),
+      '/api/vibeboxes/{id}/retry': action('retry', 'Provision a VibeBox in `error` again (a new machine; the login password stays)'),
     },
   };
 }

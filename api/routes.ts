@@ -29,7 +29,8 @@ export function vibeboxRoutes(service: VibeBoxService): Router {
     res.json(await service.get(currentUser(req), id));
   });
 
-  for (const action of ['start', 'stop', 'restart'] as const) {
+  // retry: the way out of `error` (provisions again); 409 from any other status.
+  for (const action of ['start', 'stop', 'restart', 'retry'] as const) {
     router.post(`/:id/${action}`, async (req, res) => {
       const { id } = parse(VibeBoxIdParams, req.params, 'params');
       res.status(202).json(await service.act(currentUser(req), id, action));

@@ -1,6 +1,6 @@
 /** The API process: migrate, connect Temporal, serve. */
 import http from 'node:http';
-import { AppConfig, loadConfig } from '../lib/config';
+import { AppConfig, deploymentOf, loadConfig } from '../lib/config';
 import { connectDatabase, Database, migrateDatabase } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { SecretBox } from '../lib/secretBox';
@@ -26,6 +26,7 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     temporal,
     secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deployment: deploymentOf(config),
     // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
     placement: placementFromEnv(env),
   });

@@ -13,9 +13,9 @@ import type { SecretBox } from '../lib/secretBox';
 import { isProviderType, type ProviderType } from '../providers/types';
 import {
   actionUpdates,
-  searchAttributes,
   TASK_QUEUE,
   VibeBoxAction,
+  vibeBoxStart,
   VibeBoxStatus,
   VibeBoxWorkflowInput,
   workflowIdFor,
@@ -35,15 +35,18 @@ export interface VibeBoxServiceDeps {
   temporal: Client;
   secrets: SecretBox;
   taskQueue?: string;
+  /** This platform's name on its rows (lib/config.ts deploymentOf): the reconciler looks only at its own. */
+  deployment: string;
   /** Where new boxes may go, for a clear 400 instead of a box that fails later. */
   placement: { enabledTypes(): ProviderType[]; regionsOf(type: ProviderType): string[] };
 }
 
-const ACTION_MESSAGES: Record<Exclude<VibeBoxAction, 'retry'>, string> = {
+const ACTION_MESSAGES: Record<VibeBoxAction, string> = {
   start: 'VibeBox is starting',
   stop: 'VibeBox is stopping',
   restart: 'VibeBox is restarting',
   delete: 'VibeBox is being deleted',
+  retry: 'VibeBox is being provisioned again',
 };
 
 export function newVibeBoxId(): string {
@@ -113,6 +116,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
           requestedRegion: req.region ?? null,
           status: 'provisioning',
           sshPasswordEnc: secrets.seal(password),
+          deployment: deps.deployment,
         })
         .returning();
       const input: VibeBoxWorkflowInput = {
@@ -124,18 +128,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
         region: req.region,
       };
       try {
-        await temporal.workflow.start(vibeBoxWorkflow, {
-          workflowId: workflowIdFor(id),
-          taskQueue,
-          args: [input],
-          typedSearchAttributes: [
-            { key: searchAttributes.vibeboxId, value: id },
-            { key: searchAttributes.userId, value: user.id },
-            { key: searchAttributes.status, value: 'provisioning' },
-            ...(req.providerType ? [{ key: searchAttributes.provider, value: req.providerType }] : []),
-            ...(req.region ? [{ key: searchAttributes.region, value: req.region }] : []),
-          ],
-        });
+        await temporal.workflow.start(vibeBoxWorkflow, { ...vibeBoxStart(input), taskQueue });
       } catch (err) {
         // Nothing half-made: without a workflow there is no VibeBox.
         await db.delete(vibeboxes).where(eq(vibeboxes.id, id));
@@ -157,7 +150,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
      * Asks the workflow to act and returns once it has accepted: the validator's verdict is
      * immediate (409 with its reason), the work itself goes on in the workflow.
      */
-    async act(user: AuthedUser, id: string, action: Exclude<VibeBoxAction, 'retry'>) {
+    async act(user: AuthedUser, id: string, action: VibeBoxAction) {
       await ownedRow(user, id);
       const handle = temporal.workflow.getHandle(workflowIdFor(id));
       try {

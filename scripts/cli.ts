@@ -1,12 +1,18 @@
 /**
  * Operator CLI.
  *   npm run vibebox -- create-user <email>     creates the user (if new) and prints a new API token
+ *   npm run vibebox -- reproject <vibeboxId>   rewrites the box's Postgres row from its workflow's
+ *                                              state (re-creating the row if it is missing)
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../lib/config';
 import { connectDatabase, migrateDatabase } from '../lib/db';
 import { createUserWithToken } from '../api/users';
+import { connectTemporal } from '../api/temporalClient';
+import { reprojectSignal, workflowIdFor } from '../workflows/definitions';
+
+const USAGE = 'usage: npm run vibebox -- create-user <email>\n       npm run vibebox -- reproject <vibeboxId>\n';
 
 /** The run command's embedded database, when DATABASE_URL is not set (scripts/dev.ts writes it). */
 function localEnv(): Record<string, string> {
@@ -18,13 +24,16 @@ function localEnv(): Record<string, string> {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [command, email] = argv;
-  if (command !== 'create-user' || !email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
-    process.stderr.write('usage: npm run vibebox -- create-user <email>\n');
-    process.exit(2);
-  }
-  // This command seals nothing; the key is required by the shared config schema only.
-  const config = loadConfig({ VIBEBOX_SECRET_KEY: 'unused', ...localEnv(), ...process.env });
+  const [command, arg] = argv;
+  // Neither command seals anything; the key is required by the shared config schema only.
+  const config = () => loadConfig({ VIBEBOX_SECRET_KEY: 'unused', ...localEnv(), ...process.env });
+  if (command === 'create-user' && arg && /^[^@\s]+@[^@\s]+$/.test(arg)) return createUser(config(), arg);
+  if (command === 'reproject' && arg && /^vb-[a-z0-9]{10}$/.test(arg)) return reproject(config(), arg);
+  process.stderr.write(USAGE);
+  process.exit(2);
+}
+
+async function createUser(config: ReturnType<typeof loadConfig>, email: string): Promise<void> {
   const database = connectDatabase(config.DATABASE_URL);
   try {
     await migrateDatabase(database);
@@ -32,6 +41,17 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`user:  ${userId} (${email})\ntoken: ${token}\n`);
   } finally {
     await database.close();
+  }
+}
+
+/** The workflow is the truth: it writes its own state again (under a new sequence number). */
+async function reproject(config: ReturnType<typeof loadConfig>, vibeboxId: string): Promise<void> {
+  const { client, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  try {
+    await client.workflow.getHandle(workflowIdFor(vibeboxId)).signal(reprojectSignal);
+    process.stdout.write(`asked ${workflowIdFor(vibeboxId)} to write its state to Postgres again\n`);
+  } finally {
+    await connection.close();
   }
 }
 

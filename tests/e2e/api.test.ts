@@ -99,6 +99,7 @@ describe('ownership', () => {
       ['POST', `/api/vibeboxes/${id}/start`],
       ['POST', `/api/vibeboxes/${id}/stop`],
       ['POST', `/api/vibeboxes/${id}/restart`],
+      ['POST', `/api/vibeboxes/${id}/retry`],
       ['DELETE', `/api/vibeboxes/${id}`],
     ]) {
       const res = await p.call(other.token, method, path);
@@ -138,6 +139,7 @@ describe('OpenAPI', () => {
       '/api/vibeboxes',
       '/api/vibeboxes/{id}',
       '/api/vibeboxes/{id}/restart',
+      '/api/vibeboxes/{id}/retry',
       '/api/vibeboxes/{id}/start',
       '/api/vibeboxes/{id}/stop',
     ]);
