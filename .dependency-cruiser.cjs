@@ -46,6 +46,12 @@ module.exports = {
       '^(activities|workflows|api|drizzle)/',
     ),
     layer(
+      'happy-knows-no-platform',
+      'happy/ is Happy\'s protocol, relay emulator and scripted phone: like a cloud, it knows nothing of the platform.',
+      '^happy/',
+      '^(activities|workflows|api|drizzle|providers/(?!emulation/))',
+    ),
+    layer(
       'clouds-know-no-other-cloud',
       'A cloud folder speaks only its own API; what clouds share lives in providers/ itself.',
       '^providers/(aliyun|tencent|chinamobile|docker)/',
@@ -74,9 +80,9 @@ module.exports = {
     ),
     layer(
       'api-calls-no-provider',
-      'The API admits work and starts workflows; it never runs activities or talks to a cloud.',
+      'The API admits work and starts workflows; it never runs activities or talks to a cloud. Of providers/ it reads the contract types, the settings and the capacity data (catalogs, no SDK).',
       '^api/',
-      '^(activities/|providers/(?!(types|settings|calls)\\.ts$))',
+      '^(activities/|providers/(?!(types|settings|calls|capacity)\\.ts$))',
     ),
     layer(
       'lib-knows-no-domain',

@@ -1,7 +1,8 @@
 /**
  * The Temporal worker: vibeBoxWorkflow plus the activities, built from injected dependencies.
- * Shuts down gracefully on SIGINT/SIGTERM (the SDK's default signals): running activities finish
- * or heartbeat-time-out, and Temporal hands their work to the next worker.
+ * Shuts down on SIGINT/SIGTERM (the SDK's default signals): it stops polling, and with the SDK's
+ * default shutdownGraceTime of 0 running activities are cancelled at once; the workflow retries
+ * them on another worker per its policy (docs/operations.md, "Rolling restarts").
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -16,10 +17,15 @@ import { ProviderPool } from './providers/pool';
 import { ensureSchedules } from './lib/temporalSchedules';
 import { policies } from './workflows/policies';
 import { fleetSchedules, FleetSettings } from './workflows/schedules';
+import { configureTaskQueue } from './workflows/definitions';
+import { publishProviderCapacity } from './activities/capacity';
+import { HEARTBEAT_EVERY_MS } from './activities/heartbeat';
 
 export interface WorkerHandle {
   worker: Worker;
-  /** Resolves when the worker has stopped. */
+  /** The bounded workers of configureHappy, one per enabled provider type (policies.configureConcurrency). */
+  configureWorkers: Worker[];
+  /** Resolves when every worker has stopped. */
   running: Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -49,40 +55,73 @@ function fleetSettingsFrom(config: AppConfig): FleetSettings {
 export async function startWorker(config: AppConfig, opts: { database?: Database; env?: Record<string, string | undefined> } = {}): Promise<WorkerHandle> {
   installRuntimeOnce();
   const log = createLogger('worker');
-  const database = opts.database ?? connectDatabase(config.DATABASE_URL);
+  const database = opts.database ?? connectDatabase(config.DATABASE_URL, policies.dependencies.database);
   await migrateDatabase(database);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   // A client of its own for the activities that ask box workflows (the reconciler) and for the Schedules.
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const providers = new ProviderPool(createProviderFactory(), opts.env ?? process.env);
+  const activities = createActivities({
+    db: database.db,
+    providers,
+    secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
+    happy: happySettingsFrom(config),
+    databaseRetry: policies.dependencies.databaseRetry,
+    log,
+    temporal,
+    deployment: deploymentOf(config),
+  });
+  // Heartbeats reach the server every few seconds (the SDK's default throttle lets a 2-minute
+  // heartbeat timeout go 60 s unheard): an activity then outlives a Temporal outage of up to its
+  // heartbeat timeout minus this, instead of being timed out when the server comes back.
+  const heartbeats = { maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS, defaultHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS };
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...heartbeats,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities({
-      db: database.db,
-      providers: new ProviderPool(createProviderFactory(), opts.env ?? process.env),
-      secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
-      happy: happySettingsFrom(config),
-      log,
-      temporal,
-      deployment: deploymentOf(config),
-    }),
+    // configureHappy stays here too, for configure work scheduled on this queue before it had queues of its own.
+    activities,
   });
+  // configureHappy on one queue per provider type, a bounded number at once: a burst queues here.
+  const configureWorkers = await Promise.all(
+    providers.enabledTypes().map((type) =>
+      Worker.create({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: configureTaskQueue(config.TEMPORAL_TASK_QUEUE, type),
+        activities: { configureHappy: activities.configureHappy },
+        maxConcurrentActivityTaskExecutions: policies.configureConcurrency[type],
+        ...heartbeats,
+      }),
+    ),
+  );
+  // The API refuses plans that cannot fit; it learns what Docker can place from here.
+  await publishProviderCapacity({ db: database.db, providers, log });
   // The fleet's control loops run on Schedules: declared here, idempotently, at every start.
   await ensureSchedules(temporal, fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies, fleetSettingsFrom(config)));
-  const running = worker.run().finally(async () => {
-    await connection.close();
-    await clientConnection.close();
-    if (!opts.database) await database.close();
-  });
+  const all = [worker, ...configureWorkers];
+  const stopAll = () => all.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
+  // One worker failing stops the others; the connection closes once they have all drained.
+  const running = Promise.allSettled(all.map((w) => w.run().catch((err: unknown) => (stopAll(), Promise.reject(err)))))
+    .then((results) => {
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    })
+    .finally(async () => {
+      await connection.close();
+      await clientConnection.close();
+      if (!opts.database) await database.close();
+    });
   log.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS });
   return {
     worker,
+    configureWorkers,
     running,
     async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      stopAll();
       await running;
     },
   };

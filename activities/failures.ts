@@ -3,7 +3,7 @@
  * the error's kind, with the cloud's code, request id and retry-after as details, and let the
  * workflow decide. Messages are redacted on the way out (history must never hold a secret).
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { redactText } from '../lib/redact';
 import type { FailureDetails, FailureKind } from '../providers/calls';
 import { isProviderError } from '../providers/errors';
@@ -26,11 +26,15 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
   return ApplicationFailure.create({ type, message: redactText(message), nonRetryable: true });
 }
 
-/** Runs `fn`, rethrowing any failure as an ApplicationFailure typed by kind. */
+/**
+ * Runs `fn`, rethrowing any failure as an ApplicationFailure typed by kind — except a
+ * cancellation, which must stay a CancelledFailure for Temporal to report the activity cancelled.
+ */
 export async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    if (err instanceof CancelledFailure) throw err;
     throw toApplicationFailure(err);
   }
 }

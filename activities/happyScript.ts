@@ -26,6 +26,18 @@ export function renderEnvFile(env: Record<string, string>): string {
     .join('');
 }
 
+/**
+ * Bash: `write_if_changed <path> <mode> <name>` writes stdin to <path> (root-owned, <mode>) only
+ * when the content differs, and then appends <name> to the `changed` array the script declares.
+ */
+export const WRITE_IF_CHANGED = `write_if_changed() {
+  local tmp; tmp=$(mktemp)
+  cat > "$tmp"
+  if [ -f "$1" ] && cmp -s "$tmp" "$1"; then rm -f "$tmp"; return; fi
+  mkdir -p "$(dirname "$1")"; install -m "$2" "$tmp" "$1"; rm -f "$tmp"; changed+=("$3")
+}
+`;
+
 export function happyScript(s: HappySettings): string {
   const envFile = renderEnvFile(s.env);
   return `#!/bin/bash
@@ -37,14 +49,7 @@ PACKAGES=${shellQuote(s.packages)}
 changed=()
 step() { echo "::step $1"; }
 
-# write_if_changed <path> <mode> <name>: content from stdin; rewritten only when it differs.
-write_if_changed() {
-  local tmp; tmp=$(mktemp)
-  cat > "$tmp"
-  if [ -f "$1" ] && cmp -s "$tmp" "$1"; then rm -f "$tmp"; return; fi
-  mkdir -p "$(dirname "$1")"; install -m "$2" "$tmp" "$1"; rm -f "$tmp"; changed+=("$3")
-}
-
+${WRITE_IF_CHANGED}
 step user
 if ! id -u "$HAPPY_USER" >/dev/null 2>&1; then
   useradd --create-home --shell /bin/bash "$HAPPY_USER"; changed+=(user)

@@ -3,12 +3,13 @@
  * Workflows import only the types from here.
  */
 import type { Client } from '@temporalio/client';
-import type { Db } from '../lib/db';
+import type { DatabaseRetry, Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secretBox';
 import type { ProviderPool } from '../providers/pool';
 import { recordProviderCalls } from './audit';
 import { createHappyActivities } from './configureHappy';
+import { createHappyPairingActivities } from './happyPairing';
 import type { HappySettings } from './happyScript';
 import { createProviderActivities } from './providerActivities';
 import { createReconcileActivities } from './reconcileActivities';
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   providers: ProviderPool;
   secrets: SecretBox;
   happy: HappySettings;
+  /** How activities wait out a Postgres outage (policies.dependencies.databaseRetry, passed down). */
+  databaseRetry: DatabaseRetry;
   log: Logger;
   /** The worker's Temporal client (the reconciler asks box workflows what they own). */
   temporal: Client;
@@ -27,10 +30,11 @@ export interface ActivityDeps {
 }
 
 export const createActivities = (deps: ActivityDeps) => {
-  recordProviderCalls(deps.providers, deps.db, deps.log);
+  recordProviderCalls(deps);
   return {
     ...createProviderActivities(deps),
     ...createHappyActivities(deps),
+    ...createHappyPairingActivities(deps),
     ...createStateActivities(deps),
     ...createReconcileActivities(deps),
   };

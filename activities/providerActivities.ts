@@ -2,15 +2,17 @@
 import { Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
-import type { Db } from '../lib/db';
+import type { DatabaseRetry, Db } from '../lib/db';
 import type { SecretBox } from '../lib/secretBox';
 import type { ProviderAction, ResourceRef } from '../providers/calls';
+import { misfit, sizesOn } from '../providers/capacity';
 import { ProviderError } from '../providers/errors';
 import type { ProviderPool } from '../providers/pool';
 import { Placement, ProviderType, ResourceInfo, ResourceStatus } from '../providers/types';
 import { Candidate, PlacedResource, PROJECT_TAG_VALUE, RESOURCE_TAGS, ResourceSpecInput } from '../workflows/definitions';
 import { orderCandidates } from '../workflows/selection';
 import { forVibeBox } from './audit';
+import { databaseSteps } from './databaseSteps';
 import { asActivity } from './failures';
 import { heartbeating } from './heartbeat';
 
@@ -20,6 +22,7 @@ export interface ProviderActivityDeps {
   secrets: SecretBox;
   /** This platform's name, tagged on every resource it creates (lib/config.ts deploymentOf). */
   deployment: string;
+  databaseRetry: DatabaseRetry;
 }
 
 /** A resource, and the VibeBox its calls are audited under. */
@@ -53,7 +56,19 @@ function placed(ref: Pick<ResourceRef, 'providerType' | 'region'>, info: Resourc
   };
 }
 
-export const createProviderActivities = ({ db, providers, secrets, deployment }: ProviderActivityDeps) => {
+/** For every enabled (type, region): why `spec` cannot be placed there; unknown sizes count as fitting. */
+async function misfitsOf(providers: ProviderPool, spec: ResourceSpecInput): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  for (const type of providers.enabledTypes()) {
+    for (const region of providers.regionsOf(type)) {
+      const sizes = await providers.get(type, region).then(sizesOn).catch(() => undefined);
+      out.set(`${type}/${region}`, sizes && misfit(spec, sizes, `${type} in ${region}`));
+    }
+  }
+  return out;
+}
+
+export const createProviderActivities = ({ db, providers, secrets, deployment, databaseRetry }: ProviderActivityDeps) => {
   /** What the platform made under this client token (normally one resource; none when nothing was made). */
   async function madeUnder(ref: Pick<ResourceRef, 'providerType' | 'region'>, clientToken: string): Promise<PlacedResource[]> {
     const provider = await providers.get(ref.providerType, ref.region);
@@ -64,15 +79,20 @@ export const createProviderActivities = ({ db, providers, secrets, deployment }:
   }
 
   return {
-    /** Ordered candidates for a new VibeBox: where to try first, and where to fail over to. */
-    async selectCandidates(input: { providerType?: ProviderType; region?: string }): Promise<Candidate[]> {
+    /**
+     * Ordered candidates for a new VibeBox: where to try first, and where to fail over to — leaving
+     * out placements too small for the spec (a Docker host with fewer CPUs than the plan).
+     */
+    async selectCandidates(input: { providerType?: ProviderType; region?: string; spec?: ResourceSpecInput }): Promise<Candidate[]> {
       return asActivity(async () => {
+        const misfits = input.spec ? await misfitsOf(providers, input.spec) : new Map<string, string | undefined>();
         try {
           return orderCandidates({
             enabled: providers.enabledTypes(),
             regionsOf: (t) => providers.regionsOf(t),
             providerType: input.providerType,
             requestedRegion: input.region,
+            misfit: (c) => misfits.get(`${c.providerType}/${c.region}`),
           });
         } catch (err) {
           throw new ProviderError('InvalidRequest', (err as Error).message);
@@ -113,7 +133,8 @@ export const createProviderActivities = ({ db, providers, secrets, deployment }:
                   });
                 }
               }
-              const [row] = await db.select({ sealed: vibeboxes.sshPasswordEnc }).from(vibeboxes).where(eq(vibeboxes.id, input.vibeboxId));
+              const step = databaseSteps(databaseRetry);
+              const [row] = await step(() => db.select({ sealed: vibeboxes.sshPasswordEnc }).from(vibeboxes).where(eq(vibeboxes.id, input.vibeboxId)));
               if (!row?.sealed) throw new ProviderError('InvalidRequest', `no login password on record for ${input.vibeboxId}`);
               const provider = await providers.get(candidate.providerType, candidate.region);
               const info = await provider.createResource(

@@ -4,25 +4,17 @@
  * and workflows claim them — never the decision: grace periods and what to do are the workflow's.
  * Orphans are deleted through the ordinary providerAction activity, so the audit log records them.
  */
-import type { Client } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { and, eq, inArray, isNotNull, lt } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import { reconcileRuns, vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ProviderPool } from '../providers/pool';
 import { isProviderType, ProviderType, ResourceStatus } from '../providers/types';
-import {
-  PROJECT_TAG_VALUE,
-  RESOURCE_TAGS,
-  stateQuery,
-  VIBEBOX_WORKFLOW_TYPE,
-  VibeBoxStatus,
-  vibeBoxStart,
-  workflowIdFor,
-} from '../workflows/definitions';
-import { PlanId, PLAN_IDS, specForPlan } from '../workflows/plans';
+import { boxWorkflowStart, PROJECT_TAG_VALUE, RESOURCE_TAGS, stateQuery, VIBEBOX_WORKFLOW_TYPE, VibeBoxStatus, workflowIdFor } from '../workflows/definitions';
+import { PlanId, PLAN_IDS } from '../workflows/plans';
 import { asActivity } from './failures';
 import { heartbeating } from './heartbeat';
 
@@ -179,30 +171,27 @@ export const createReconcileActivities = ({ db, providers, temporal, deployment,
     },
 
     /**
-     * Starts the workflow a row never got (the API stopped between its insert and the start): with
-     * the same id and input the API would have used, so a start that did happen meanwhile wins.
+     * Starts the workflow a row never got (the API stopped between its insert and the start, or
+     * lost the start's answer; or an operator terminated it): with the same id and input the API
+     * would have used (boxWorkflowStart), so a start that did happen meanwhile wins. Unlike the
+     * API's, this start may reuse the id of an ended run — the row, read again just now, says the
+     * box is still wanted and still `provisioning`. Either way the row is marked started.
      */
-    async startBoxWorkflow(input: { vibeboxId: string }): Promise<'started' | 'already running'> {
+    async startBoxWorkflow(input: { vibeboxId: string }): Promise<'started' | 'already running' | 'row gone'> {
       return asActivity(async () => {
-        const [row] = await db.select().from(vibeboxes).where(eq(vibeboxes.id, input.vibeboxId));
-        if (!row) throw new Error(`no row for ${input.vibeboxId}`);
+        const [row] = await db.select().from(vibeboxes).where(and(eq(vibeboxes.id, input.vibeboxId), eq(vibeboxes.status, 'provisioning')));
+        if (!row) return 'row gone';
         if (!(PLAN_IDS as string[]).includes(row.planId)) throw new Error(`row ${row.id} names unknown plan ${row.planId}`);
-        const requested = row.requestedProviderType;
-        const start = vibeBoxStart({
-          vibeboxId: row.id,
-          userId: row.userId,
-          planId: row.planId,
-          spec: specForPlan(row.planId as PlanId),
-          providerType: requested && isProviderType(requested) ? requested : undefined,
-          region: row.requestedRegion ?? undefined,
-        });
+        const start = { ...boxWorkflowStart({ ...row, planId: row.planId as PlanId }, Context.current().info.taskQueue), workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const };
+        let outcome: 'started' | 'already running' = 'started';
         try {
-          await temporal.workflow.start(VIBEBOX_WORKFLOW_TYPE, { ...start, taskQueue: Context.current().info.taskQueue });
-          return 'started';
+          await temporal.workflow.start(VIBEBOX_WORKFLOW_TYPE, start);
         } catch (err) {
-          if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return 'already running';
-          throw err;
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          outcome = 'already running';
         }
+        await db.update(vibeboxes).set({ workflowStartedAt: new Date() }).where(and(eq(vibeboxes.id, row.id), isNull(vibeboxes.workflowStartedAt)));
+        return outcome;
       });
     },
 

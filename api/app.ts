@@ -1,13 +1,16 @@
-/** The Express app: JSON in, one error shape out, bearer auth on /api/vibeboxes. */
+/** The Express app: JSON in, one error shape out, bearer auth on /api/vibeboxes, health endpoints. */
+import type { Client } from '@temporalio/client';
 import express, { Express } from 'express';
-import type { Db } from '../lib/db';
+import type { Database } from '../lib/db';
 import { requireUser } from './auth';
+import { apiDocsRoutes } from './docs';
 import { errorHandler, HttpError, unknownRoute } from './errors';
+import { healthRoutes } from './health';
 import { buildOpenApiDocument } from './openapi';
 import { vibeboxRoutes } from './routes';
 import type { VibeBoxService } from './vibeboxService';
 
-export function createApp(deps: { db: Db; service: VibeBoxService }): Express {
+export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -22,10 +25,9 @@ export function createApp(deps: { db: Db; service: VibeBoxService }): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
-  app.use('/api/vibeboxes', requireUser(deps.db), vibeboxRoutes(deps.service));
+  app.use(apiDocsRoutes());
+  app.use(healthRoutes({ database: deps.database, temporal: deps.temporal }));
+  app.use('/api/vibeboxes', requireUser(deps.database.db), vibeboxRoutes(deps.service));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

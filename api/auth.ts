@@ -17,7 +17,11 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** `last_used_at` is a hint for operators: written at most once a minute per token and process, not on every request. */
+const LAST_USED_EVERY_MS = 60_000;
+
 export function requireUser(db: Db): RequestHandler {
+  const lastWritten = new Map<string, number>();
   return async (req, _res, next) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     if (!match) return next(new HttpError(401, 'unauthorized', 'missing bearer token'));
@@ -29,7 +33,11 @@ export function requireUser(db: Db): RequestHandler {
       .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
     if (!row) return next(new HttpError(401, 'unauthorized', 'invalid or revoked token'));
     req.user = { id: row.id, email: row.email };
-    db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId)).catch(() => undefined);
+    const now = Date.now();
+    if (now - (lastWritten.get(row.tokenId) ?? 0) >= LAST_USED_EVERY_MS) {
+      lastWritten.set(row.tokenId, now);
+      db.update(apiTokens).set({ lastUsedAt: new Date(now) }).where(eq(apiTokens.id, row.tokenId)).catch(() => undefined);
+    }
     next();
   };
 }

@@ -1,13 +1,27 @@
 /** The OpenAPI 3.1 document, generated from the zod schemas in api/schemas.ts. */
 import { z } from 'zod';
 import { PLANS } from '../workflows/plans';
+import { policies } from '../workflows/policies';
 import { ActionResult, CreatedVibeBox, CreateVibeBoxRequest, ErrorBody, VibeBox, VibeBoxList } from './schemas';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (id: string) => ({ content: { 'application/json': { schema: ref(id) } } });
 const error = (description: string) => ({ description, ...json('Error') });
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } } };
+/** A refusal worth retrying later: the Error body and a Retry-After header. */
+const retryLater = (description: string) => ({ ...error(description), headers: retryAfter });
+const unavailable = retryLater('A dependency (Postgres or Temporal) is unavailable; nothing was changed unless the message says otherwise');
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^vb-[a-z0-9]{10}$' } };
-const common = { '401': error('Missing or invalid bearer token'), '404': error('No such VibeBox (or not yours)') };
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes the create safe to repeat: the same key with the same body returns the box the first request made (200, ' +
+    `without its password); with another body it is a 422. Keys are per user and remembered for ${policies.admission.idempotencyKeyTtl / 3_600_000} h.`,
+  schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+};
+const common = { '401': error('Missing or invalid bearer token'), '404': error('No such VibeBox (or not yours)'), '503': unavailable };
 
 function action(name: string, summary: string) {
   return {
@@ -18,7 +32,6 @@ function action(name: string, summary: string) {
       responses: {
         '202': { description: 'Accepted; the work continues in the VibeBox workflow', ...json('ActionResult') },
         '409': error('Not allowed in the current status (the reason is in the message)'),
-        '503': error('The workflow service is unavailable'),
         ...common,
       },
     },
@@ -49,15 +62,25 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         post: {
           operationId: 'createVibeBox',
           summary: 'Create a VibeBox (provisioning starts; poll GET until active)',
+          parameters: [idempotencyKey],
           requestBody: { required: true, ...json('CreateVibeBoxRequest') },
           responses: {
             '202': { description: 'Accepted; the SSH password is in this response only', ...json('CreatedVibeBox') },
-            '400': error('Invalid request (field-level details)'),
+            '200': {
+              description: 'A repeat of an earlier request with the same Idempotency-Key: the box it created, as it is now, never with its password',
+              headers: { 'Idempotent-Replayed': { description: 'Always "true"', schema: { type: 'string' } } },
+              ...json('VibeBox'),
+            },
+            '400': error('Invalid request, or a plan that the chosen provider cannot place (field-level details)'),
             '401': common['401'],
-            '503': error('The workflow service is unavailable; nothing was created'),
+            '403': error('Quota reached (code quota_exceeded): the user has as many live boxes of this plan, or in all, as allowed'),
+            '409': retryLater('Idempotency-Key: its box has been deleted, or the first request with it is still in progress (code create_in_progress)'),
+            '422': error('Idempotency-Key already used with a different request (code idempotency_key_reused)'),
+            '429': retryLater('Too many creates (code rate_limited): the per-user create rate was exceeded'),
+            '503': unavailable,
           },
         },
-        get: { operationId: 'listVibeBoxes', summary: "The caller's VibeBoxes", responses: { '200': { description: 'OK', ...json('VibeBoxList') }, '401': common['401'] } },
+        get: { operationId: 'listVibeBoxes', summary: "The caller's VibeBoxes", responses: { '200': { description: 'OK', ...json('VibeBoxList') }, '401': common['401'], '503': unavailable } },
       },
       '/api/vibeboxes/{id}': {
         get: { operationId: 'getVibeBox', summary: 'One VibeBox', parameters: [idParam], responses: { '200': { description: 'OK', ...json('VibeBox') }, ...common } },
@@ -67,6 +90,17 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/api/vibeboxes/{id}/stop': action('stop', 'Stop a running VibeBox (force-stop after the timeout)'),
       '/api/vibeboxes/{id}/restart': action('restart', 'Restart a running VibeBox'),
       '/api/vibeboxes/{id}/retry': action('retry', 'Provision a VibeBox in `error` again (a new machine; the login password stays)'),
+      '/healthz': {
+        get: { operationId: 'liveness', summary: 'Liveness: the API process serves HTTP (checks no dependency)', security: [], responses: { '200': { description: 'Alive' } } },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readiness',
+          summary: 'Readiness: Postgres and Temporal each answer within a short deadline',
+          security: [],
+          responses: { '200': { description: 'Ready; each check with its time' }, '503': { description: 'Not ready; the failing check says why', headers: retryAfter } },
+        },
+      },
     },
   };
 }

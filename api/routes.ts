@@ -1,6 +1,7 @@
 /** HTTP routes (seed appendix B). Each handler validates, then calls one service function. */
 import { Router } from 'express';
 import { z } from 'zod';
+import { IdempotencyKey } from './admission';
 import { currentUser } from './auth';
 import { validationError } from './errors';
 import { CreateVibeBoxRequest, VibeBoxIdParams } from './schemas';
@@ -12,12 +13,23 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | '
   return result.data;
 }
 
+function parseHeader<T extends z.ZodType>(schema: T, value: string, name: string): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(new z.ZodError(result.error.issues.map((i) => ({ ...i, path: [name] }))), 'headers');
+  return result.data;
+}
+
 export function vibeboxRoutes(service: VibeBoxService): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
     const body = parse(CreateVibeBoxRequest, req.body ?? {}, 'body');
-    res.status(202).json(await service.create(currentUser(req), body));
+    const header = req.get('idempotency-key');
+    const key = header === undefined ? undefined : parseHeader(IdempotencyKey, header, 'Idempotency-Key');
+    const created = await service.create(currentUser(req), body, key);
+    // A replay is the box an earlier request made, as it is now: 200, and never its password again.
+    if (created.replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(created.replayed ? 200 : 202).json(created.box);
   });
 
   router.get('/', async (req, res) => {

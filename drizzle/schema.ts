@@ -2,7 +2,7 @@
  * Postgres schema. Lifecycle truth lives in each VibeBox's workflow; `vibeboxes` is the
  * projection the API lists and authorizes against (DESIGN.md: one truth per fact).
  */
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -65,10 +65,75 @@ export const vibeboxes = pgTable(
      * and changes nothing, so the projection never goes backwards.
      */
     stateSeq: bigint('state_seq', { mode: 'number' }).notNull().default(0),
+    /**
+     * When the box's workflow was known to be started. The API inserts the row with null and sets
+     * it once Temporal confirmed the start: a row still null after policies.admission.createInFlight
+     * was left by a create request that failed ambiguously or died, and its workflow must be
+     * started (or found) by whoever resolves it — never the row deleted while a workflow may run.
+     * Rows written by anyone else (tests, earlier versions) default to "started".
+     */
+    workflowStartedAt: timestamp('workflow_started_at', { withTimezone: true }).defaultNow(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('vibeboxes_user_idx').on(t.userId), index('vibeboxes_deployment_status_idx').on(t.deployment, t.status)],
+);
+
+/**
+ * Idempotency keys of create requests (the `Idempotency-Key` header), per user: the same key with
+ * the same request returns the box it created; with another request it is refused. Remembered
+ * until `expires_at` (policies.admission.idempotencyKeyTtl); expired keys of a user are swept at
+ * that user's next create.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    /** sha256 of the validated request body (canonical JSON). */
+    requestHash: text('request_hash').notNull(),
+    /** No foreign key: the key outlives a deleted box, and a replay says the box is gone. */
+    vibeboxId: text('vibebox_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] })],
+);
+
+/** Token buckets for per-user rate limits, in Postgres so every API process draws from the same one. */
+export const rateLimitBuckets = pgTable(
+  'rate_limit_buckets',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** What is limited, e.g. `create`. */
+    bucket: text('bucket').notNull(),
+    tokens: doublePrecision('tokens').notNull(),
+    refilledAt: timestamp('refilled_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.bucket] })],
+);
+
+/**
+ * The largest box each (provider, region) can place, as the worker observed it (a Docker host's
+ * CPUs and memory from `docker info`): the API reads it to refuse a plan that cannot fit with a
+ * 400, without loading any provider code.
+ */
+export const providerCapacity = pgTable(
+  'provider_capacity',
+  {
+    providerType: text('provider_type').notNull(),
+    region: text('region').notNull(),
+    maxCpu: doublePrecision('max_cpu').notNull(),
+    maxMemoryGib: doublePrecision('max_memory_gib').notNull(),
+    /** Where the numbers come from, for the operator: e.g. `docker info on host-a`. */
+    source: text('source').notNull(),
+    observedAt: timestamp('observed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.providerType, t.region] })],
 );
 
 /** One row per provider API call. Holds ids and outcomes only — never a secret. */

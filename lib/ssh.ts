@@ -30,7 +30,24 @@ export interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** True when a stream passed `maxOutputChars` and only its tail was kept. */
+  truncated: boolean;
 }
+
+export interface ExecOptions {
+  /** Written to the command's stdin — the way to pass secrets and scripts. */
+  stdin?: string;
+  /**
+   * Leave stdin open after `stdin` (if any): the command sees end-of-file only when the session
+   * closes, which is how a long-running box command learns its caller went away.
+   */
+  keepStdinOpen?: boolean;
+  onOutput?: (chunk: string) => void;
+  /** Each of stdout and stderr keeps at most its last this-many characters (box output is untrusted). */
+  maxOutputChars?: number;
+}
+
+export const DEFAULT_MAX_OUTPUT_CHARS = 1_000_000;
 
 export class SshSession {
   private constructor(
@@ -59,25 +76,36 @@ export class SshSession {
     }
   }
 
-  /** Runs `command`; `stdin` (if any) is written and closed — the way to pass secrets and scripts. */
-  exec(command: string, opts: { stdin?: string; onOutput?: (chunk: string) => void } = {}): Promise<ExecResult> {
+  /** Runs `command` and resolves with its exit code and (capped) output. */
+  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const cap = opts.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS;
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, stream) => {
         if (err) return reject(err);
         let stdout = '';
         let stderr = '';
-        stream.on('data', (d: Buffer) => {
-          stdout += d.toString();
-          opts.onOutput?.(d.toString());
+        let truncated = false;
+        const keep = (buffer: string, chunk: string) => {
+          const next = buffer + chunk;
+          if (next.length <= cap) return next;
+          truncated = true;
+          return next.slice(-cap);
+        };
+        // Decoded as streams, so a character split across two packets arrives whole.
+        stream.setEncoding('utf8');
+        stream.stderr.setEncoding('utf8');
+        stream.on('data', (d: string) => {
+          stdout = keep(stdout, d);
+          opts.onOutput?.(d);
         });
-        stream.stderr.on('data', (d: Buffer) => {
-          stderr += d.toString();
-          opts.onOutput?.(d.toString());
+        stream.stderr.on('data', (d: string) => {
+          stderr = keep(stderr, d);
+          opts.onOutput?.(d);
         });
-        stream.on('close', (code: number | null) => resolve({ code: code ?? -1, stdout, stderr }));
+        stream.on('close', (code: number | null) => resolve({ code: code ?? -1, stdout, stderr, truncated }));
         stream.on('error', reject);
-        if (opts.stdin !== undefined) stream.end(opts.stdin);
-        else stream.end();
+        if (opts.stdin !== undefined) stream.write(opts.stdin);
+        if (!opts.keepStdinOpen) stream.end();
       });
     });
   }

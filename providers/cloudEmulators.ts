@@ -7,7 +7,7 @@
  */
 import { startAliyunEmulator } from './aliyun/emulator';
 import { startChinaMobileEmulator } from './chinamobile/emulator';
-import { detectBacking } from './docker/emulatorBacking';
+import { detectBacking, sessionOfState } from './docker/emulatorBacking';
 import type { EmulatorHandle, EmulatorOptions, InstanceBacking } from './emulation';
 import { startTencentEmulator } from './tencent/emulator';
 
@@ -29,9 +29,13 @@ export interface CloudEmulatorOptions extends Omit<EmulatorOptions, 'backing'> {
 
 export type CloudEmulatorStarter = (opts: CloudEmulatorOptions) => Promise<EmulatorHandle>;
 
+/** With a state file, the containers carry a session label of that file's, so a restarted emulator adopts them. */
 function withBacking(cloud: EmulatedCloudType): CloudEmulatorStarter {
   return async ({ backing, backingOverride, ...opts }) =>
-    STARTERS[cloud]({ ...opts, backing: backing ?? (await detectBacking({ cloud, override: backingOverride })) });
+    STARTERS[cloud]({
+      ...opts,
+      backing: backing ?? (await detectBacking({ cloud, override: backingOverride, session: opts.statePath && sessionOfState(opts.statePath) })),
+    });
 }
 
 export const CLOUD_EMULATORS: Readonly<Record<EmulatedCloudType, CloudEmulatorStarter>> = {

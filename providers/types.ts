@@ -141,4 +141,10 @@ export interface IResourceProvider {
    * deleted. Each has `status`, `createdAt` and its tags in `metadata.tags`; addresses may be absent.
    */
   listResources(filter: ResourceFilter): Promise<ResourceInfo[]>;
+  /**
+   * The largest box this provider can place, when it knows better than a catalog (Docker: the
+   * host's CPUs and memory). Optional, and not one of the seed's nine: clouds leave it out and
+   * their catalogs answer (providers/capacity.ts).
+   */
+  capacity?(): Promise<{ cpu: number; memoryGiB: number }>;
 }

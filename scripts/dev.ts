@@ -14,6 +14,7 @@ import { redactText } from '../lib/redact';
 import { SecretBox } from '../lib/secretBox';
 import { BASE_IMAGE } from '../providers/docker/specMap';
 import { startLocalClouds } from '../providers/localClouds';
+import { startLocalHappyRelay } from '../happy/relay/local';
 import { startWorker } from '../worker';
 
 const log = createLogger('dev');
@@ -58,9 +59,15 @@ async function main(): Promise<void> {
     log.warn('Docker provider off', { reason: dockerProblem });
   }
 
-  const clouds = await startLocalClouds(env);
+  // Emulated clouds keep their instances, keys and ports in the data directory across restarts.
+  const clouds = await startLocalClouds(env, { stateDir: path.join(dataDir, 'emulators') });
   Object.assign(env, clouds.env);
   stops.push(clouds.close);
+
+  // Before the config is read: boxes get the relay's address in their happy.env.
+  const happyRelay = await startLocalHappyRelay(env, dataDir);
+  Object.assign(env, happyRelay.env);
+  stops.push(happyRelay.close);
 
   const config = loadConfig(env);
   const worker = await startWorker(config, { env });
@@ -76,6 +83,7 @@ async function main(): Promise<void> {
       `  Database       ${redactText(env.DATABASE_URL)}`,
       `  Docker         ${dockerProblem ? `off (${dockerProblem})` : 'on'}`,
       ...clouds.started.map((c) => `  ${c.cloud.padEnd(14)} emulated at ${c.url} (no keys set; control API ${c.url}/_emulator)`),
+      ...(happyRelay.url ? [`  Happy relay    emulated at ${happyRelay.url} (no HAPPY_SERVER_URL set; control API ${happyRelay.url}/_emulator)`] : []),
       '',
       '  Get a token:   npm run vibebox -- create-user you@example.com',
       `  Create a box:  curl -X POST ${api.url}/api/vibeboxes -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"planId":"basic"}'`,

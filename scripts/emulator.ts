@@ -2,15 +2,18 @@
  * Runs one cloud emulator standalone:
  *
  *   npx tsx scripts/emulator.ts <chinamobile|aliyun|tencent> [--port 9000]
- *       [--access-key-id ID] [--access-key-secret SECRET] [--backing docker|none]
+ *       [--access-key-id ID] [--access-key-secret SECRET] [--backing docker|none] [--state FILE]
  *
  * Prints the endpoint and the environment that points the platform's adapter at it; the control
- * API is at <url>/_emulator. Ctrl-C stops it and removes any containers it made.
+ * API is at <url>/_emulator. Ctrl-C stops it and removes any containers it made — unless it keeps
+ * its state (--state FILE): then it saves the state and leaves its instances' containers for the
+ * next run over the same file, which adopts them (and resumes any transition a crash cut short).
  */
 import { parseArgs } from 'node:util';
 import { CLOUD_EMULATORS, EMULATED_CLOUDS, EmulatedCloudType } from '../providers/cloudEmulators';
+import { runStandalone } from '../providers/emulation/server';
 
-async function main(): Promise<void> {
+async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
@@ -19,11 +22,12 @@ async function main(): Promise<void> {
       'access-key-id': { type: 'string', default: 'emulator-key' },
       'access-key-secret': { type: 'string', default: 'emulator-secret' },
       backing: { type: 'string' },
+      state: { type: 'string' },
     },
   });
   const cloud = positionals[0] as EmulatedCloudType | undefined;
   if (!cloud || !EMULATED_CLOUDS.includes(cloud)) {
-    process.stderr.write(`usage: scripts/emulator.ts <${EMULATED_CLOUDS.join('|')}> [--port N] [--access-key-id ID] [--access-key-secret S] [--backing docker|none]\n`);
+    process.stderr.write(`usage: scripts/emulator.ts <${EMULATED_CLOUDS.join('|')}> [--port N] [--access-key-id ID] [--access-key-secret S] [--backing docker|none] [--state FILE]\n`);
     process.exit(2);
   }
   const credentials = { accessKeyId: values['access-key-id'], accessKeySecret: values['access-key-secret'] };
@@ -33,15 +37,11 @@ async function main(): Promise<void> {
     credentials: [credentials],
     // Default: Docker-backed when an engine and the base image are there; 'docker' insists, 'none' refuses.
     backingOverride: values.backing,
+    statePath: values.state,
   });
   process.stdout.write(`${cloud} emulator on ${emulator.url} (control API: ${emulator.url}/_emulator)\n`);
   for (const [k, v] of Object.entries(emulator.providerEnv(credentials))) process.stdout.write(`export ${k}='${v}'\n`);
-  const stop = () => void emulator.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  return emulator;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`error: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+runStandalone(main);

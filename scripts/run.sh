@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The run command (README): sets up what is missing and runs the platform on embedded defaults —
 # the Temporal dev server (Web UI on :8233), embedded Postgres, the worker and the API, the
-# Docker provider when an engine can run here, and the cloud emulators when no cloud keys are set.
+# Docker provider when an engine can run here, the cloud emulators when no cloud keys are set, and
+# the Happy relay emulator when no HAPPY_SERVER_URL is set.
 # shellcheck source=lib/prelude.sh
 source "$(dirname "$0")/lib/prelude.sh"
 

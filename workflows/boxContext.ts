@@ -6,7 +6,8 @@
 import * as wf from '@temporalio/workflow';
 import type { VibeBoxActivities } from '../activities';
 import type { ResourceRef } from '../providers/calls';
-import { PlacedResource, searchAttributes, VibeBoxState, VibeBoxStatus, VibeBoxWorkflowInput } from './definitions';
+import type { ProviderType } from '../providers/types';
+import { configureTaskQueue, PlacedResource, searchAttributes, VibeBoxState, VibeBoxStatus, VibeBoxWorkflowInput } from './definitions';
 import type { Policies } from './policies';
 
 /** Activity proxies, each with the timeouts its kind of work needs. Retries are decided by the workflow. */
@@ -27,11 +28,14 @@ export function activityProxies(P: Policies) {
         heartbeatTimeout: P.wait.heartbeatTimeout,
         retry: once,
       }),
-    configure: wf.proxyActivities<VibeBoxActivities>({
-      startToCloseTimeout: P.configure.timeout,
-      heartbeatTimeout: P.configure.heartbeatTimeout,
-      retry: once,
-    }),
+    /** On the provider type's own configure queue, where a burst waits for a free slot (no schedule-to-start limit). */
+    configure: (providerType: ProviderType) =>
+      wf.proxyActivities<VibeBoxActivities>({
+        taskQueue: configureTaskQueue(wf.workflowInfo().taskQueue, providerType),
+        startToCloseTimeout: P.configure.timeout,
+        heartbeatTimeout: P.configure.heartbeatTimeout,
+        retry: once,
+      }),
     // Bookkeeping is retried by the server until Postgres takes it: the projection must catch up.
     bookkeeping: wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: P.bookkeeping.timeout }),
   };

@@ -2,14 +2,22 @@
  * What the API, the worker and the workflow share: names, message types, search attribute keys.
  * Imported inside the workflow sandbox, so no Node built-ins here.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
-import type { ProviderType, ResourceStatus } from '../providers/types';
+import { isProviderType, type ProviderType, type ResourceStatus } from '../providers/types';
+import { PlanId, specForPlan } from './plans';
 import type { PolicyOverrides } from './policies';
 
 export const TASK_QUEUE = 'vibebox';
 
 export const workflowIdFor = (vibeboxId: string) => `vibebox-${vibeboxId}`;
+
+/**
+ * The task queue of one provider type's configureHappy work, beside the platform's own queue: its
+ * worker runs a bounded number at once (policies.configureConcurrency), so a burst of new boxes
+ * waits its turn there instead of running every npm install at the same time.
+ */
+export const configureTaskQueue = (taskQueue: string, providerType: ProviderType) => `${taskQueue}-configure-${providerType}`;
 
 /** The VibeBox status users see (API and Postgres), a superset of the seed's resource states. */
 export const VIBEBOX_STATUSES = [
@@ -136,21 +144,6 @@ export const reprojectSignal = wf.defineSignal('reproject');
 
 export const VIBEBOX_WORKFLOW_TYPE = 'vibeBoxWorkflow';
 
-/** Workflow id, arguments and search attributes of a box's workflow: the same whoever starts it (API, reconciler). */
-export function vibeBoxStart(input: VibeBoxWorkflowInput) {
-  return {
-    workflowId: workflowIdFor(input.vibeboxId),
-    args: [input] as [VibeBoxWorkflowInput],
-    typedSearchAttributes: [
-      { key: searchAttributes.vibeboxId, value: input.vibeboxId },
-      { key: searchAttributes.userId, value: input.userId },
-      { key: searchAttributes.status, value: 'provisioning' },
-      ...(input.providerType ? [{ key: searchAttributes.provider, value: input.providerType }] : []),
-      ...(input.region ? [{ key: searchAttributes.region, value: input.region }] : []),
-    ],
-  };
-}
-
 /**
  * Tags (Docker labels) on every resource the platform creates. `project` and the deployment scope
  * the reconciler's listing, so it never sees another platform's resources; `vibeboxId` names the
@@ -180,3 +173,44 @@ export const searchAttributes = {
   region: defineSearchAttributeKey('Region', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('VibeBoxStatus', SearchAttributeType.KEYWORD),
 };
+
+/** What starting a box's workflow needs to know of the box: its `vibeboxes` row, or the request that makes it. */
+export interface BoxToStart {
+  id: string;
+  userId: string;
+  planId: PlanId;
+  requestedProviderType: string | null;
+  requestedRegion: string | null;
+}
+
+/**
+ * The one way a box's workflow is started — by the API's create, and by whoever resolves a create
+ * whose start was never confirmed (`vibeboxes.workflow_started_at` null): the same id, input and
+ * search attributes every time. REJECT_DUPLICATE makes a second start of the same box fail with
+ * "already started" even after the first run closed, so starting again is always safe.
+ */
+export function boxWorkflowStart(box: BoxToStart, taskQueue: string) {
+  const providerType = box.requestedProviderType && isProviderType(box.requestedProviderType) ? box.requestedProviderType : undefined;
+  const input: VibeBoxWorkflowInput = {
+    vibeboxId: box.id,
+    userId: box.userId,
+    planId: box.planId,
+    spec: specForPlan(box.planId),
+    providerType,
+    region: box.requestedRegion ?? undefined,
+  };
+  const attributes: SearchAttributePair[] = [
+    { key: searchAttributes.vibeboxId, value: box.id },
+    { key: searchAttributes.userId, value: box.userId },
+    { key: searchAttributes.status, value: 'provisioning' },
+  ];
+  if (providerType) attributes.push({ key: searchAttributes.provider, value: providerType });
+  if (box.requestedRegion) attributes.push({ key: searchAttributes.region, value: box.requestedRegion });
+  return {
+    workflowId: workflowIdFor(box.id),
+    taskQueue,
+    args: [input] as [VibeBoxWorkflowInput],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    typedSearchAttributes: attributes,
+  };
+}

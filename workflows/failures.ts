@@ -7,6 +7,12 @@ export interface Failure extends Pick<FailureDetails, 'code' | 'retryAfterSecond
   message: string;
 }
 
+/**
+ * The code of a heartbeat timeout: the worker running the activity stopped answering (killed,
+ * restarted, cut off). It says nothing about the operation itself; withRetries runs the step again.
+ */
+export const WORKER_LOST = 'WorkerLost';
+
 /** Raised inside the workflow when an operation gave up; carries the classified failure. */
 export class OperationFailed extends Error {
   constructor(readonly failure: Failure) {
@@ -26,6 +32,9 @@ export function classify(err: unknown): Failure {
       // A type that is no kind of ours (a bug, or a foreign failure) is treated as transient.
       const kind = isFailureKind(cause.type) ? cause.type : 'Transient';
       return { kind, message: cause.message, code: details.code, retryAfterSeconds: details.retryAfterSeconds, createAccepted: details.createAccepted };
+    }
+    if (cause instanceof TimeoutFailure && cause.timeoutType === 'HEARTBEAT') {
+      return { kind: 'Transient', message: `${err.activityType} stopped heartbeating (its worker was lost)`, code: WORKER_LOST };
     }
     if (cause instanceof TimeoutFailure) return { kind: 'Transient', message: `${err.activityType} timed out`, code: 'ActivityTimeout' };
     return { kind: 'Transient', message: cause?.message ?? err.message };

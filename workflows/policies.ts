@@ -5,6 +5,8 @@
  */
 
 import type { FailureKind } from '../providers/calls';
+import type { ProviderType } from '../providers/types';
+import type { PlanId } from './plans';
 
 /** A duration in milliseconds (plain numbers keep the arithmetic in the workflow obvious). */
 type Ms = number;
@@ -81,6 +83,12 @@ export const policies = {
    * provider's — so "next candidate" is "next region, then next provider".
    */
   failover: { onKinds: ['InsufficientStock'] as readonly FailureKind[] },
+  /**
+   * A step whose worker stopped heartbeating (killed, restarted, cut off) runs again on another
+   * worker, this many times in all, whatever its own rule — even a single-try wait: losing a
+   * worker must not fail a box (tests/e2e/chaos.test.ts, R1, kills one mid-wait).
+   */
+  workerLoss: { maxAttempts: 3 },
   /** One provider API call (not the wait that follows it). */
   providerCall: { timeout: 1 * minute },
   /**
@@ -98,7 +106,8 @@ export const policies = {
    * The reconciler (workflows/reconciler.ts), run by a Schedule: every `every`; a tagged resource no
    * live box owns is deleted once older than `orphanGrace` (longer than a whole create, so a create
    * in flight is never taken for an orphan); rows are judged once older than `rowGrace` (a row's
-   * workflow starts within moments of the insert); a run still going after `runTimeout` is ended
+   * workflow starts within moments of the insert; longer than admission.createInFlight, the time a
+   * create request may still be starting it); a run still going after `runTimeout` is ended
    * (a stuck run would otherwise keep every later tick from starting). Operators override the
    * cadence and graces through config.
    */
@@ -108,9 +117,11 @@ export const policies = {
   /**
    * Waits for a provider status, inside one activity: polled from `initialInterval` doubling to
    * `maxInterval`, heartbeated; the activity may run `activitySlack` past the wait's own
-   * timeout, so the wait's timeout (with its clear message) fires before Temporal's.
+   * timeout, so the wait's timeout (with its clear message) fires before Temporal's. The heartbeat
+   * timeout is longer than a Temporal outage the platform rides out (30 s): the server, back up,
+   * must not time out a wait whose heartbeats it could not hear.
    */
-  wait: { initialInterval: 500, maxInterval: 5 * second, heartbeatTimeout: 30 * second, activitySlack: 30 * second },
+  wait: { initialInterval: 500, maxInterval: 5 * second, heartbeatTimeout: 60 * second, activitySlack: 30 * second },
   /**
    * How long the API waits for a workflow to accept an Update before answering 503: acceptance
    * needs a worker, and without one the caller would wait forever.
@@ -118,6 +129,54 @@ export const policies = {
   updates: { acceptDeadline: 15 * second },
   /** Continue-as-new before the history gets long (Temporal also suggests it). */
   history: { maxEvents: 5_000 },
+  /**
+   * How many configureHappy activities (SSH + npm install) one worker runs at once, per provider
+   * type: each type's configure work has a task queue of its own (definitions.configureTaskQueue),
+   * so a burst queues there instead of overloading the host. Docker boxes install on the worker's
+   * own Docker host (2 at once keeps a 2-core host responsive); a cloud box installs on its own
+   * machine, and the worker only streams the SSH session.
+   */
+  configureConcurrency: { docker: 2, chinamobile: 20, aliyun: 20, tencent: 20 } satisfies Record<ProviderType, number>,
+  /**
+   * The API's admission rules (DESIGN.md: the API is the admission point). Quotas count a user's
+   * live boxes (every row not deleted) per plan and in all; the create rate is a token bucket per
+   * user kept in Postgres, so it holds across API processes. `VIBEBOX_QUOTA_<PLAN>`,
+   * `VIBEBOX_QUOTA_TOTAL`, `VIBEBOX_CREATE_BURST` and `VIBEBOX_CREATE_PER_MINUTE` override them
+   * (api/admission.ts).
+   */
+  admission: {
+    quota: { perPlan: { basic: 5, pro: 3, enterprise: 1 } satisfies Record<PlanId, number>, total: 5 },
+    /** Creates a user may make at once, and how fast the allowance comes back. */
+    createRate: { burst: 10, perMinute: 6 },
+    /** How long an Idempotency-Key is remembered (Stripe and the IETF draft use 24 h). */
+    idempotencyKeyTtl: 24 * 60 * minute,
+    /**
+     * The longest a create request can take (the sum of its calls' deadlines, with margin). A box
+     * whose workflow start is unconfirmed and younger than this may still be in its request; an
+     * older one was left by a request that failed or died, and may be started by whoever finds it.
+     */
+    createInFlight: 30 * second,
+  },
+  /**
+   * Deadlines on every dependency call, so a frozen Postgres or an absent Temporal costs seconds
+   * and a 503 with Retry-After, never a hang. `databaseRetry` is how activities that must write
+   * through an outage (the box's own row, the audit log) wait for Postgres to come back.
+   */
+  dependencies: {
+    database: {
+      /** Waiting for a Postgres connection (a new one, or a free one from the pool). */
+      connectTimeoutMs: 3 * second,
+      /** One statement: the server cancels it (statement_timeout) and the client stops waiting (query_timeout). */
+      statementTimeoutMs: 5 * second,
+    },
+    /** One Temporal call from the API (a probe, a start, a describe). */
+    temporalCall: 3 * second,
+    /** Each check of GET /readyz: a dependency slower than this is reported not ready. */
+    readyCheck: 2 * second,
+    /** What a 503 tells the caller to wait before trying again (Retry-After). */
+    retryAfter: 5 * second,
+    databaseRetry: { initialInterval: 500, maxInterval: 5 * second, budget: 3 * minute },
+  },
 };
 
 export type Policies = typeof policies;

@@ -27,7 +27,7 @@ export async function provision(ctx: BoxContext): Promise<void> {
   let candidates: Candidate[];
   try {
     candidates = await withRetries(P, SINGLE_TRY, () =>
-      ctx.acts.provider.selectCandidates({ providerType: input.providerType, region: input.region }),
+      ctx.acts.provider.selectCandidates({ providerType: input.providerType, region: input.region, spec: input.spec }),
     );
   } catch (err) {
     return fail(ctx, classify(err));
@@ -56,7 +56,7 @@ export async function provision(ctx: BoxContext): Promise<void> {
       const placed = await waitUntilRunning(ctx, created, deadline);
       box.resource = placed;
       await withRetries(P, P.configure, () =>
-        ctx.acts.configure.configureHappy({
+        ctx.acts.configure(placed.providerType).configureHappy({
           vibeboxId: input.vibeboxId,
           host: placed.ipAddress!,
           port: placed.sshPort ?? 22,

@@ -1,10 +1,12 @@
 /**
  * The workflow's retry rules, applied to any step: Transient (and a rule's `alsoRetry` kinds) n
- * times, `interval` apart; Throttled on its own 1-2-4-8 s backoff; everything else gives up at
- * once. Waits are workflow timers, so they show in the history and survive worker restarts.
+ * times, `interval` apart; Throttled on its own 1-2-4-8 s backoff; a lost worker (heartbeat
+ * timeout) up to `workerLoss.maxAttempts` times whatever the step's rule, since it is no verdict
+ * on the step; everything else gives up at once. Waits are workflow timers, so they show in the
+ * history and survive worker restarts.
  */
 import * as wf from '@temporalio/workflow';
-import { classify, OperationFailed } from './failures';
+import { classify, OperationFailed, WORKER_LOST } from './failures';
 import { ForcedOperationPolicy, Policies, RetryRule, throttleDelay } from './policies';
 
 /** One attempt, no retries (Throttled still backs off). */
@@ -18,6 +20,7 @@ export interface RetryBounds {
 export async function withRetries<T>(P: Policies, rule: RetryRule, fn: () => Promise<T>, bounds: RetryBounds = {}): Promise<T> {
   let attempts = 0;
   let throttled = 0;
+  let workersLost = 0;
   for (;;) {
     try {
       return await fn();
@@ -30,6 +33,11 @@ export async function withRetries<T>(P: Policies, rule: RetryRule, fn: () => Pro
           await wf.sleep(wait);
           continue;
         }
+      }
+      // The heartbeat timeout already waited: run the step again at once, on whichever worker polls.
+      if (f.code === WORKER_LOST && ++workersLost < P.workerLoss.maxAttempts && fitsBefore(0)) {
+        wf.log.warn('worker lost; running the step again', { message: f.message, attempt: workersLost, of: P.workerLoss.maxAttempts });
+        continue;
       }
       if ((f.kind === 'Transient' || rule.alsoRetry?.includes(f.kind)) && ++attempts < rule.maxAttempts && fitsBefore(rule.interval)) {
         wf.log.warn('retrying', { kind: f.kind, message: f.message, attempt: attempts, of: rule.maxAttempts });

@@ -27,6 +27,7 @@ export const ECLOUD_ERROR_KINDS: ErrorCodeRows = {
   [C.invalidAccessKey]: 'AuthFailed',
   [C.signatureMismatch]: 'AuthFailed',
   [C.requestExpired]: 'AuthFailed',
+  [C.nonceUsed]: 'AuthFailed',
   ACCESS_DENIED: 'AuthFailed',
   FORBIDDEN: 'AuthFailed',
   [C.missingParameter]: 'InvalidRequest',

@@ -31,6 +31,12 @@ const BEIJING_OFFSET_MS = 8 * 3600_000;
 export const DEFAULT_SKEW_MS = 10 * 60_000;
 
 /**
+ * How long one signed request stays acceptable: its Timestamp read either way (UTC or Beijing
+ * local, 8 h apart), each ± the skew. A nonce must be remembered that long to refuse a replay.
+ */
+export const ACCEPTANCE_WINDOW_MS = BEIJING_OFFSET_MS + 2 * DEFAULT_SKEW_MS;
+
+/**
  * Java's URLEncoder followed by +→%20, *→%2A, %7E→~ — i.e. RFC 3986: everything but
  * A-Z a-z 0-9 - _ . ~ is percent-encoded as UTF-8 with upper-case hex.
  */
@@ -106,7 +112,7 @@ export function signRequest(input: SignInput): SignedQuery {
 }
 
 export type VerifyFailure = 'missingParameter' | 'unknownAccessKey' | 'badSignature' | 'staleTimestamp' | 'unsupportedMethod';
-export type VerifyResult = { ok: true; accessKey: string } | { ok: false; failure: VerifyFailure; message: string };
+export type VerifyResult = { ok: true; accessKey: string; nonce: string } | { ok: false; failure: VerifyFailure; message: string };
 
 export interface VerifyInput {
   method: string;
@@ -139,7 +145,7 @@ export function verifyRequest(input: VerifyInput): VerifyResult {
   if (!sameHex(expected, p.Signature.toLowerCase())) {
     return { ok: false, failure: 'badSignature', message: 'the request signature does not match' };
   }
-  return { ok: true, accessKey: p.AccessKey };
+  return { ok: true, accessKey: p.AccessKey, nonce: p.SignatureNonce };
 }
 
 /** True when `timestamp` is within the window read either as UTC or as Beijing local time. */

@@ -255,6 +255,7 @@ export const ECLOUD_ERROR_CODES = {
   invalidAccessKey: 'INVALID_ACCESSKEY',
   signatureMismatch: 'SIGNATURE_NOT_MATCH',
   requestExpired: 'REQUEST_EXPIRED',
+  nonceUsed: 'SIGNATURE_NONCE_USED',
   throttled: 'REQUEST_LIMIT_EXCEEDED',
   notFound: 'RESOURCE_NOT_FOUND',
   incorrectState: 'INSTANCE_STATUS_NOT_SUPPORT',

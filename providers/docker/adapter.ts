@@ -62,6 +62,14 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
     return {};
   }
 
+  /** The engine's CPUs and memory: Docker refuses a container limited to more CPUs than the host has. */
+  async capacity(): Promise<{ cpu: number; memoryGiB: number }> {
+    return this.track('capacity', undefined, async () => {
+      const info = (await engine(this.docker.info(), 'info')) as { NCPU: number; MemTotal: number };
+      return { cpu: info.NCPU, memoryGiB: info.MemTotal / 1024 ** 3 };
+    });
+  }
+
   async createResource(spec: ResourceSpec): Promise<ResourceInfo> {
     return this.track('createResource', undefined, async (ctx) => {
       const password = spec.password ?? generatePassword();

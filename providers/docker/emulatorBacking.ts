@@ -8,10 +8,11 @@
  */
 import net from 'node:net';
 import os from 'node:os';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import Docker from 'dockerode';
 import { Logger, createLogger } from '../../lib/logger';
-import { BackingResult, EmulatedInstance, InstanceBacking, NoBacking } from '../emulation';
+import { AdoptedMachine, BackingResult, EmulatedInstance, InstanceBacking, NoBacking } from '../emulation';
 import { LABEL_PROJECT, createBoxContainer, setRootPassword } from './boxContainer';
 import { BASE_IMAGE, mapSpec } from './specMap';
 
@@ -31,13 +32,24 @@ export interface DockerBackingOptions {
   stopTimeoutSeconds?: number;
   /** How long create/start/reboot wait for sshd's banner before reporting anyway. */
   sshReadyTimeoutMs?: number;
+  /**
+   * Labels this backing's containers; purge() and sweep() touch no other. Stable across restarts
+   * for an emulator that keeps its state (sessionOfState), so the next process adopts them.
+   * Default: a fresh one per process.
+   */
+  session?: string;
   logger?: Logger;
+}
+
+/** The Docker session of an emulator that keeps its state in `statePath`: one per state file, stable across restarts. */
+export function sessionOfState(statePath: string): string {
+  return `state-${createHash('sha256').update(path.resolve(statePath)).digest('hex').slice(0, 16)}`;
 }
 
 export class DockerBacking implements InstanceBacking {
   readonly kind = 'docker' as const;
-  /** Labels every container of this emulator run, so purge() never touches another run's. */
-  readonly session = randomUUID();
+  /** Labels every container of this emulator (run, or state file), so purge() and sweep() never touch another's. */
+  readonly session: string;
   private readonly docker: Docker;
   private readonly image: string;
   private readonly ipPrefix: string;
@@ -47,6 +59,7 @@ export class DockerBacking implements InstanceBacking {
   private cursor = Math.floor(Math.random() * 250 * 254);
 
   constructor(private readonly opts: DockerBackingOptions) {
+    this.session = opts.session ?? randomUUID();
     this.docker = opts.docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
     this.image = opts.image ?? BASE_IMAGE;
     this.ipPrefix = opts.ipPrefix ?? '127.77';
@@ -112,6 +125,26 @@ export class DockerBacking implements InstanceBacking {
     const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_EMULATOR_SESSION}=${this.session}`] } });
     await Promise.all(list.map((c) => this.removeContainer(c.Id)));
     this.reserved.clear();
+  }
+
+  /** The container an earlier process of this session made for `instance`, found by its labels. */
+  async adopt(instance: EmulatedInstance): Promise<AdoptedMachine | undefined> {
+    const [found] = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL_EMULATOR_SESSION}=${this.session}`, `${LABEL_INSTANCE_ID}=${instance.id}`] },
+    });
+    const ip = found?.Labels[LABEL_SSH_IP];
+    if (!found || !ip) return undefined;
+    this.reserved.add(ip);
+    return { publicIp: ip, sshPort: 22, backingId: found.Id, running: found.State === 'running' };
+  }
+
+  async sweep(keep: ReadonlySet<string>): Promise<number> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_EMULATOR_SESSION}=${this.session}`] } });
+    const orphans = list.filter((c) => !keep.has(c.Labels[LABEL_INSTANCE_ID] ?? ''));
+    await Promise.all(orphans.map((c) => this.removeContainer(c.Id)));
+    for (const c of orphans) if (c.Labels[LABEL_SSH_IP]) this.reserved.delete(c.Labels[LABEL_SSH_IP]);
+    return orphans.length;
   }
 
   private container(instance: EmulatedInstance): Docker.Container {
@@ -193,6 +226,8 @@ export interface DetectBackingOptions {
   pingTimeoutMs?: number;
   /** Defaults to process.env.VIBEBOX_EMULATOR_BACKING: 'none' | 'docker' | unset (auto). */
   override?: string;
+  /** The containers' session label (DockerBackingOptions.session). */
+  session?: string;
   logger?: Logger;
 }
 
@@ -209,7 +244,7 @@ export async function detectBacking(opts: DetectBackingOptions): Promise<Instanc
   const problem = await dockerProblem(docker, image, opts.pingTimeoutMs ?? 1500);
   if (!problem) {
     log.info('emulated instances are backed by Docker containers', { image });
-    return new DockerBacking({ docker, cloud: opts.cloud, image, logger: log });
+    return new DockerBacking({ docker, cloud: opts.cloud, image, session: opts.session, logger: log });
   }
   if (override === 'docker') throw new Error(`Docker backing was required (VIBEBOX_EMULATOR_BACKING=docker) but ${problem}`);
   log.info('emulated instances have no real machine behind them', { reason: problem });

@@ -13,6 +13,11 @@ export interface BackingResult {
   backingId?: string;
 }
 
+/** A machine found behind an instance when an emulator restarts over its saved state. */
+export interface AdoptedMachine extends BackingResult {
+  running: boolean;
+}
+
 /**
  * Called by EmulatedCloud as instances change state; calls for one instance are serialized.
  * A rejection puts the instance in 'error' — it never crashes the emulator.
@@ -27,6 +32,13 @@ export interface InstanceBacking {
   delete(instance: EmulatedInstance): Promise<void>;
   /** Removes everything this backing ever made (reset, shutdown). */
   purge?(): Promise<void>;
+  /**
+   * The machine already behind `instance` — made by this backing in an earlier emulator process
+   * over the same state — or undefined when there is none (it vanished, or was never made).
+   */
+  adopt?(instance: EmulatedInstance): Promise<AdoptedMachine | undefined>;
+  /** Removes the machines this backing made for instances not in `keep`; says how many. */
+  sweep?(keep: ReadonlySet<string>): Promise<number>;
 }
 
 /** Documentation ranges (RFC 5737): clearly fake, never routed. */
@@ -35,11 +47,23 @@ const DOC_RANGES = ['198.51.100', '203.0.113', '192.0.2'];
 export class NoBacking implements InstanceBacking {
   readonly kind = 'none' as const;
   private next = 0;
+  /** Addresses adopted from a saved state: a restarted emulator hands out none of them again. */
+  private readonly adopted = new Set<string>();
 
   async create(): Promise<BackingResult> {
-    const n = this.next++;
-    const range = DOC_RANGES[Math.floor(n / 254) % DOC_RANGES.length];
-    return { publicIp: `${range}.${(n % 254) + 1}`, sshPort: 22 };
+    for (;;) {
+      const n = this.next++;
+      const range = DOC_RANGES[Math.floor(n / 254) % DOC_RANGES.length];
+      const publicIp = `${range}.${(n % 254) + 1}`;
+      if (!this.adopted.has(publicIp)) return { publicIp, sshPort: 22 };
+    }
+  }
+
+  /** Nothing real to find: an instance whose address was given out is "there", running or not as its record says. */
+  async adopt(instance: EmulatedInstance): Promise<AdoptedMachine | undefined> {
+    if (!instance.publicIp) return undefined;
+    this.adopted.add(instance.publicIp);
+    return { publicIp: instance.publicIp, sshPort: instance.sshPort, running: instance.state !== 'stopped' };
   }
   async start(): Promise<void> {}
   async stop(): Promise<void> {}

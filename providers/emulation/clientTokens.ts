@@ -6,7 +6,7 @@
 import { EmulatorError } from './errors';
 import type { CreateRequest } from './model';
 
-interface TokenEntry {
+export interface TokenEntry {
   instanceIds: string[];
   /** The parameters that must match for a repeat to count as the same request. */
   fingerprint: string;
@@ -35,6 +35,16 @@ export class ClientTokens {
 
   clear(): void {
     this.entries.clear();
+  }
+
+  /** Every remembered token, for the state file. */
+  saved(): Array<[string, TokenEntry]> {
+    return [...this.entries].map(([k, e]) => [k, { instanceIds: [...e.instanceIds], fingerprint: e.fingerprint }]);
+  }
+
+  restore(saved: ReadonlyArray<[string, TokenEntry]>): void {
+    this.entries.clear();
+    for (const [k, e] of saved) this.entries.set(k, { instanceIds: [...e.instanceIds], fingerprint: e.fingerprint });
   }
 }
 

@@ -13,7 +13,7 @@
  *   POST   /launch-failures      {count}
  *   POST   /reset
  */
-import express, { Express, NextFunction, Request, Response, Router } from 'express';
+import express, { Express, NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import type { EmulatedCloud } from './emulatedCloud';
 import { INSTANCE_STATES, TRANSITIONS } from './model';
@@ -43,8 +43,25 @@ export const launchFailuresBody = z.object({ count: nonNegInt });
 export function createEmulatorApp(cloud: EmulatedCloud): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(saveBeforeAnswering(cloud));
   app.use(CONTROL_PREFIX, createControlRouter(cloud));
   return app;
+}
+
+/**
+ * Every answer leaves only after the state it reports is saved (when the emulator keeps one):
+ * a cloud layer's handlers also change their own side tables, which no core event announces.
+ * So a crash loses at most a change no client has heard of.
+ */
+function saveBeforeAnswering(cloud: EmulatedCloud): RequestHandler {
+  return (_req, res, next) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: Response, ...args: unknown[]) {
+      cloud.persist();
+      return (writeHead as (...a: unknown[]) => Response).apply(this, args);
+    } as typeof res.writeHead;
+    next();
+  };
 }
 
 export function createControlRouter(cloud: EmulatedCloud): Router {
@@ -108,18 +125,24 @@ export function createControlRouter(cloud: EmulatedCloud): Router {
     res.json({ ok: true });
   });
 
-  // The project's one error shape ({ error: { code, message, details? } }), never the cloud's envelope.
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof z.ZodError) {
-      res.status(400).json({ error: { code: 'InvalidBody', message: z.prettifyError(err), details: err.issues } });
-      return;
-    }
-    const status = (err as { status?: number }).status;
-    if (status && status >= 400 && status < 500) {
-      res.status(status).json({ error: { code: 'InvalidBody', message: (err as Error).message } }); // e.g. malformed JSON
-      return;
-    }
-    res.status(500).json({ error: { code: 'Internal', message: err instanceof Error ? err.message : String(err) } });
-  });
+  router.use(controlErrorHandler);
   return router;
+}
+
+/**
+ * The control API's error middleware, shared by every emulator (the clouds' and Happy's relay):
+ * the project's one error shape ({ error: { code, message, details? } }), never the emulated
+ * service's own envelope.
+ */
+export function controlErrorHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
+  if (err instanceof z.ZodError) {
+    res.status(400).json({ error: { code: 'InvalidBody', message: z.prettifyError(err), details: err.issues } });
+    return;
+  }
+  const status = (err as { status?: number }).status;
+  if (status && status >= 400 && status < 500) {
+    res.status(status).json({ error: { code: 'InvalidBody', message: (err as Error).message } }); // e.g. malformed JSON
+    return;
+  }
+  res.status(500).json({ error: { code: 'Internal', message: err instanceof Error ? err.message : String(err) } });
 }

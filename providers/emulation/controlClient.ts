@@ -63,14 +63,19 @@ export class EmulatorControlClient {
     await this.call('POST', '/reset');
   }
 
-  private async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(this.base + path, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`emulator control ${method} ${path}: HTTP ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : {}) as T;
+  private call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    return callControl<T>(this.base, method, path, body);
   }
+}
+
+/** One JSON call to an emulator's control API (`base` includes the prefix); throws on a non-2xx. */
+export async function callControl<T = unknown>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`emulator control ${method} ${path}: HTTP ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : {}) as T;
 }

@@ -19,6 +19,7 @@ import { PrivateAddresses, neutralInstanceId, uniqueId } from './ids';
 import { Knobs } from './knobs';
 import { CreateRequest, CreateResult, Delays, EmulatedInstance, InstanceState, ListFilter, Transition, snapshot } from './model';
 import { Quotas } from './quotas';
+import { EmulatorState, PersistedInstance, StateFile } from './stateFile';
 import { InstanceRecord, InstanceStateMachine, newRecord } from './stateMachine';
 import { Stock } from './stock';
 import { Throttle } from './throttle';
@@ -58,6 +59,10 @@ export class EmulatedCloud {
   private readonly knobs: Knobs;
   private readonly privateAddresses = new PrivateAddresses();
   private readonly machine: InstanceStateMachine;
+  /** The cloud layer's own per-instance notes, saved with the state (see sideTable). */
+  private readonly tables = new Map<string, Map<string, unknown>>();
+  /** Where the state is kept across restarts; undefined: in memory only (tests). */
+  private store?: StateFile;
 
   constructor(private readonly opts: EmulatedCloudOptions) {
     this.cloud = opts.cloud;
@@ -72,9 +77,13 @@ export class EmulatedCloud {
       knobs: this.knobs,
       backing: this.backing,
       log: this.log,
-      changed: (inst) => this.events.emit('change', inst),
+      changed: (inst) => {
+        this.persist();
+        this.events.emit('change', inst);
+      },
       gone: (rec) => {
         this.records.delete(rec.inst.id);
+        for (const table of this.tables.values()) table.delete(rec.inst.id);
         this.stock.giveBack(rec.inst.region, rec.inst.zone, rec.inst.instanceType);
       },
     });
@@ -144,6 +153,7 @@ export class EmulatedCloud {
       this.machine.create(rec);
     }
     this.tokens.remember(req, ids);
+    this.persist();
     this.log.debug('instances created', { ids, region: req.region, zone, instanceType: type.instanceType });
     return { instanceIds: ids, instances: this.snapshots(ids), reused: false };
   }
@@ -234,6 +244,7 @@ export class EmulatedCloud {
 
   setStock(region: string, zone: string, instanceType: string, count: number): void {
     this.stock.set(region, zone, instanceType, count);
+    this.persist();
   }
 
   stockOf(region: string, zone: string, instanceType: string): number {
@@ -243,6 +254,7 @@ export class EmulatedCloud {
   /** Per access key, in `region` (or in every region without one of its own when region is absent). */
   setQuota(maxInstances: number, region?: string): void {
     this.quotas.set(maxInstances, region);
+    this.persist();
   }
 
   quotaOf(region: string): number {
@@ -283,6 +295,8 @@ export class EmulatedCloud {
     this.knobs.reset();
     this.faults.clear();
     this.throttle.reset();
+    for (const table of this.tables.values()) table.clear();
+    this.persist();
     await Promise.all(recs.map((r) => r.backingChain.catch(() => undefined).then(() => this.backing.delete(r.inst)).catch(() => undefined)));
     await this.backing.purge?.().catch((err: unknown) => this.log.warn('purging backings failed', { error: String(err) }));
   }
@@ -290,6 +304,122 @@ export class EmulatedCloud {
   /** Stops all timers (instances freeze where they are); call when the emulator shuts down. */
   dispose(): void {
     for (const rec of this.records.values()) this.machine.freeze(rec);
+  }
+
+  // ---- persistence ---------------------------------------------------------------------------
+
+  /**
+   * A per-instance table the cloud layer keeps beside the core's records (Tencent's notes,
+   * Aliyun's extras); saved and restored with the state. Values must be plain JSON.
+   */
+  sideTable<T>(name: string): Map<string, T> {
+    let table = this.tables.get(name);
+    if (!table) this.tables.set(name, (table = new Map()));
+    return table as Map<string, T>;
+  }
+
+  /**
+   * Keeps the state in `file` from now on, after taking up what it holds: instances (with their
+   * passwords), client tokens, stock and quota counters, side tables. Machines an earlier process
+   * made are adopted (a running instance whose container stopped is started again, a stopped one
+   * whose container runs is stopped, one whose container vanished goes to 'error'), transitions
+   * under way resume with what is left of their delay, and machines no instance owns are removed.
+   */
+  async restoreFrom(file: StateFile): Promise<void> {
+    const saved = file.load(this.cloud);
+    if (saved) this.load(saved);
+    this.store = file;
+    const stable: InstanceRecord[] = [];
+    for (const rec of this.records.values()) {
+      const op = saved?.instances.find((i) => i.inst.id === rec.inst.id)?.op;
+      if (op) this.machine.resume(rec, op);
+      else stable.push(rec);
+    }
+    await Promise.all(stable.map((rec) => this.reconcile(rec)));
+    const swept = await this.backing.sweep?.(new Set(this.records.keys()));
+    if (swept) this.log.info('removed machines no emulated instance owns', { count: swept });
+    this.persist();
+    this.log.info('emulator state restored', { file: file.path, instances: this.records.size });
+  }
+
+  /**
+   * Shutting down over a state file: in-flight backing work finishes (bounded), timers stop, the
+   * state is saved, and machines of instances that no longer exist are removed. Instances and
+   * their machines stay as they are, for the next process to adopt. Without a state file: reset.
+   */
+  async shutdown(settleMs = 60_000): Promise<void> {
+    if (!this.store) {
+      await this.reset();
+      this.dispose();
+      return;
+    }
+    const chains = Promise.all([...this.records.values()].map((r) => r.backingChain.catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([chains, new Promise((r) => (timer = setTimeout(r, settleMs)))]);
+    clearTimeout(timer);
+    // Saved with the transitions still under way (freezing forgets them), then detached: the next process resumes them.
+    this.persist();
+    this.store = undefined;
+    this.dispose();
+    await this.backing.sweep?.(new Set(this.records.keys())).catch((err: unknown) => this.log.warn('sweeping backings failed', { error: String(err) }));
+  }
+
+  /** Saves the state now, when there is a state file (every change calls it; so does each answer). */
+  persist(): void {
+    this.store?.save(this.saveState());
+  }
+
+  private saveState(): EmulatorState {
+    return {
+      version: 1,
+      cloud: this.cloud,
+      savedAt: new Date().toISOString(),
+      instances: [...this.records.values()].map((rec) => ({
+        inst: { ...snapshot(rec.inst), createdAt: rec.inst.createdAt.toISOString() },
+        password: rec.password,
+        op: rec.op && { transition: rec.op.transition, target: rec.op.target, forced: rec.op.forced, startedAt: rec.op.startedAt, delayMs: rec.op.delayMs },
+      })),
+      clientTokens: this.tokens.saved(),
+      stock: this.stock.saved(),
+      quotas: this.quotas.saved(),
+      privateAddresses: this.privateAddresses.issued,
+      tables: Object.fromEntries([...this.tables].map(([name, table]) => [name, [...table]])),
+    };
+  }
+
+  private load(saved: EmulatorState): void {
+    for (const p of saved.instances) {
+      const inst = { ...(p.inst as PersistedInstance['inst'] & EmulatedInstance), createdAt: new Date(p.inst.createdAt) };
+      this.records.set(inst.id, newRecord(inst, p.password));
+    }
+    this.tokens.restore(saved.clientTokens);
+    this.stock.restore(saved.stock);
+    this.quotas.restore(saved.quotas);
+    this.privateAddresses.resumeAt(saved.privateAddresses);
+    for (const [name, rows] of Object.entries(saved.tables)) {
+      const table = this.sideTable(name);
+      table.clear();
+      for (const [id, value] of rows) table.set(id, value);
+    }
+  }
+
+  /** A settled instance after a restart: its machine brought in line with its record, or the record with a vanished machine. */
+  private async reconcile(rec: InstanceRecord): Promise<void> {
+    const { inst } = rec;
+    if (!this.backing.adopt || (inst.state !== 'running' && inst.state !== 'stopped')) return;
+    try {
+      const found = await this.backing.adopt(snapshot(inst));
+      if (!found) throw new Error('the machine behind the instance is gone');
+      inst.publicIp = found.publicIp;
+      inst.sshPort = found.sshPort;
+      inst.backing = { kind: this.backing.kind, id: found.backingId };
+      if (inst.state === 'running' && !found.running) await this.backing.start(snapshot(inst));
+      if (inst.state === 'stopped' && found.running) await this.backing.stop(snapshot(inst), false);
+    } catch (err) {
+      inst.state = 'error';
+      inst.lastError = `after a restart: ${err instanceof Error ? err.message : String(err)}`;
+      this.log.warn('emulated instance lost its machine', { id: inst.id, reason: inst.lastError });
+    }
   }
 
   private record(id: string): InstanceRecord {

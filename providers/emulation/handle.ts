@@ -3,11 +3,13 @@
  * local mode of the run command and the tests treat all three alike — and serveEmulator, the one
  * way a cloud emulator makes that handle.
  */
+import type http from 'node:http';
 import type { Express } from 'express';
 import type { InstanceBacking } from './backing';
 import type { EmulatedCloud } from './emulatedCloud';
 import type { Delays } from './model';
 import { EmulatorServer, startEmulatorServer } from './server';
+import { StateFile } from './stateFile';
 
 export interface EmulatorCredentials {
   accessKeyId: string;
@@ -28,6 +30,12 @@ export interface EmulatorOptions {
   backing: InstanceBacking;
   /** Instance transition delays in ms (defaults are short, for tests and local use). */
   delays?: Partial<Delays>;
+  /**
+   * A file to keep the emulated cloud's state in (stateFile.ts): a restarted emulator finds its
+   * instances, adopts their machines and resumes their transitions, and close() keeps them.
+   * Absent: state lives in memory and close() removes every machine.
+   */
+  statePath?: string;
 }
 
 export interface EmulatorHandle {
@@ -44,17 +52,33 @@ export interface EmulatorHandle {
 }
 
 /**
- * Serves a cloud emulator's app (see createEmulatorApp) and returns its handle. `providerEnv`
- * gets the running server, for the endpoint. close() stops the server (hung requests too), then
- * removes every backing the emulator made, so a stopped emulator leaks nothing.
+ * Serves a cloud emulator's app (see createEmulatorApp) and returns its handle, after taking up
+ * the saved state when there is a state file. `providerEnv` gets the running server, for the
+ * endpoint. close() stops the server (hung requests too), then either saves the state and keeps
+ * the instances' machines (state file) or removes every machine the emulator made — never a
+ * machine no instance owns.
  */
 export async function serveEmulator(
   cloud: EmulatedCloud,
   app: Express,
-  opts: Pick<EmulatorOptions, 'port' | 'host'>,
+  opts: Pick<EmulatorOptions, 'port' | 'host' | 'statePath'>,
   providerEnv: (server: EmulatorServer, credentials: EmulatorCredentials) => Record<string, string>,
 ): Promise<EmulatorHandle> {
-  const server = await startEmulatorServer({ app, port: opts.port, host: opts.host });
+  // The port first (a busy one fails before anything is restored); calls wait for the restore.
+  let restored = Promise.resolve();
+  const gated = (req: http.IncomingMessage, res: http.ServerResponse) =>
+    void restored.then(
+      () => app(req, res),
+      () => res.writeHead(503).end(),
+    );
+  const server = await startEmulatorServer({ app: gated, port: opts.port, host: opts.host });
+  if (opts.statePath) {
+    restored = cloud.restoreFrom(new StateFile(opts.statePath));
+    await restored.catch(async (err: unknown) => {
+      await server.close();
+      throw err;
+    });
+  }
   return {
     url: server.url,
     port: server.port,
@@ -62,8 +86,7 @@ export async function serveEmulator(
     providerEnv: (credentials) => providerEnv(server, credentials),
     async close() {
       await server.close();
-      await cloud.reset();
-      cloud.dispose();
+      await cloud.shutdown();
     },
   };
 }

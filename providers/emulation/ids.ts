@@ -22,6 +22,15 @@ export function neutralInstanceId(): string {
 export class PrivateAddresses {
   private counter = 0;
 
+  /** How many were handed out: a restarted emulator goes on from there. */
+  get issued(): number {
+    return this.counter;
+  }
+
+  resumeAt(issued: number): void {
+    this.counter = Math.max(this.counter, issued);
+  }
+
   next(): string {
     const n = this.counter++;
     const net = Math.floor(n / 253);

@@ -18,7 +18,8 @@
  *
  * The modules: model (states, instances, requests), catalog, emulatedCloud (the operations),
  * stateMachine (timed transitions), knobs (delays, stuck transitions, failed launches), stock,
- * quotas, clientTokens, ids, throttle, faults, backing, control + controlClient, server, handle.
+ * quotas, clientTokens, ids, throttle, replayGuard, faults, backing, control + controlClient, server, handle,
+ * stateFile (the state kept across restarts).
  */
 export * from './errors';
 export * from './model';
@@ -30,8 +31,10 @@ export { DEFAULT_QUOTA_PER_REGION } from './quotas';
 export { lowerAlphanumericId, mintRequestId, type RequestIdStyle } from './ids';
 export * from './faults';
 export * from './throttle';
+export * from './replayGuard';
 export * from './backing';
 export * from './control';
 export * from './controlClient';
 export * from './server';
 export * from './handle';
+export { StateFile, type EmulatorState } from './stateFile';

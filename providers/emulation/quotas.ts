@@ -25,4 +25,14 @@ export class Quotas {
   clear(): void {
     this.limits.clear();
   }
+
+  /** Every level set (the rest are the default), for the state file. */
+  saved(): Array<[string, number]> {
+    return [...this.limits];
+  }
+
+  restore(saved: ReadonlyArray<[string, number]>): void {
+    this.limits.clear();
+    for (const [k, v] of saved) this.limits.set(k, v);
+  }
 }

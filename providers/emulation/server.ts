@@ -1,4 +1,4 @@
-/** HTTP plumbing shared by the cloud emulators: start a server, and stop it without waiting on hung requests. */
+/** HTTP plumbing shared by the emulators: start a server, stop it without waiting on hung requests, run one standalone. */
 import http from 'node:http';
 import net from 'node:net';
 import type { Express } from 'express';
@@ -51,3 +51,22 @@ export async function startEmulatorServer(opts: EmulatorServerOptions): Promise<
     },
   };
 }
+
+/**
+ * For an emulator's standalone command: starts it, closes it cleanly on Ctrl-C or SIGTERM (so its
+ * containers and sockets go with it), and exits 1 with the reason if it cannot start.
+ */
+export function runStandalone(start: () => Promise<{ close(): Promise<void> }>): void {
+  start().then(
+    (emulator) => {
+      const stop = () => void emulator.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+    (err: unknown) => {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}
+

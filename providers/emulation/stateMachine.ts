@@ -17,9 +17,21 @@ export interface InstanceRecord {
   password: string;
   /** Bumped by every new transition: a completion from an older one is ignored. */
   seq: number;
-  op?: { transition: Transition; target: InstanceState; delayDone: boolean; backingDone: boolean; timer: NodeJS.Timeout; forced: boolean };
+  op?: RunningOp;
   /** Backing calls for one instance run one after another (a forced delete waits for the create). */
   backingChain: Promise<unknown>;
+}
+
+/** A transition under way; `startedAt` and `delayMs` let a restarted emulator finish it on time. */
+export interface RunningOp {
+  transition: Transition;
+  target: InstanceState;
+  delayDone: boolean;
+  backingDone: boolean;
+  timer: NodeJS.Timeout;
+  forced: boolean;
+  startedAt: number;
+  delayMs: number;
 }
 
 export function newRecord(inst: EmulatedInstance, password: string): InstanceRecord {
@@ -41,33 +53,24 @@ export class InstanceStateMachine {
 
   create(rec: InstanceRecord): void {
     const failLaunch = this.hooks.knobs.takeLaunchFailure();
-    this.begin(rec, 'create', 'pending', 'running', async () => {
-      if (failLaunch) {
-        await new Promise((r) => setTimeout(r, this.hooks.knobs.delayOf('create')).unref());
-        throw new Error('launch failed (injected)');
-      }
-      const made = await this.hooks.backing.create(snapshot(rec.inst), rec.password);
-      rec.inst.publicIp = made.publicIp;
-      rec.inst.sshPort = made.sshPort;
-      rec.inst.backing = { kind: this.hooks.backing.kind, id: made.backingId };
-    });
+    this.begin(rec, 'create', 'pending', 'running', () => this.launch(rec, failLaunch));
   }
 
   start(rec: InstanceRecord): void {
     expectState(rec, ['stopped'], 'start');
-    this.begin(rec, 'start', 'starting', 'running', () => this.hooks.backing.start(snapshot(rec.inst)));
+    this.begin(rec, 'start', 'starting', 'running', this.work(rec, 'start', false));
   }
 
   /** Stopping an already stopped instance is IncorrectState: the cloud layer decides if its cloud tolerates it. */
   stop(rec: InstanceRecord, force: boolean): void {
     // A forced stop also takes an instance whose graceful stop hangs: that is what it is for.
     expectState(rec, force ? ['running', 'stopping'] : ['running'], 'stop');
-    this.begin(rec, 'stop', 'stopping', 'stopped', () => this.hooks.backing.stop(snapshot(rec.inst), force), force);
+    this.begin(rec, 'stop', 'stopping', 'stopped', this.work(rec, 'stop', force), force);
   }
 
   reboot(rec: InstanceRecord, force: boolean): void {
     expectState(rec, ['running'], 'reboot');
-    this.begin(rec, 'reboot', 'rebooting', 'running', () => this.hooks.backing.reboot(snapshot(rec.inst), force));
+    this.begin(rec, 'reboot', 'rebooting', 'running', this.work(rec, 'reboot', force));
   }
 
   /**
@@ -77,7 +80,17 @@ export class InstanceStateMachine {
   delete(rec: InstanceRecord, force: boolean): void {
     if (rec.inst.state === 'deleting') return;
     expectState(rec, force ? ['stopped', 'running', 'error', ...TRANSITIONAL_STATES] : ['stopped', 'error'], 'delete');
-    this.begin(rec, 'delete', 'deleting', 'deleted', () => this.hooks.backing.delete(snapshot(rec.inst)), force);
+    this.begin(rec, 'delete', 'deleting', 'deleted', this.work(rec, 'delete', force), force);
+  }
+
+  /**
+   * Picks up a transition a previous emulator process left under way (the record is already in
+   * its transitional state): the rest of its delay, and its backing work again — idempotent, and
+   * a create first looks for the machine it may already have made.
+   */
+  resume(rec: InstanceRecord, op: Pick<RunningOp, 'transition' | 'target' | 'forced' | 'startedAt' | 'delayMs'>): void {
+    const work = op.transition === 'create' ? () => this.launch(rec, false) : this.work(rec, op.transition, op.forced);
+    this.run(rec, op.transition, op.target, work, op.forced, op.startedAt, op.delayMs);
   }
 
   /** Completes the transition under way if its delay and backing are done and it is not stuck. */
@@ -102,21 +115,29 @@ export class InstanceStateMachine {
 
   /** `forced` operations are not frozen by a stuck transition: forcing is how a stuck one is escaped. */
   private begin(rec: InstanceRecord, transition: Transition, during: InstanceState, target: InstanceState, work: () => Promise<void>, forced = false): void {
-    if (rec.op) clearTimeout(rec.op.timer);
-    const seq = ++rec.seq;
-    const timer = setTimeout(() => {
-      if (rec.seq !== seq || !rec.op) return;
-      rec.op.delayDone = true;
-      this.tryFinish(rec);
-    }, this.hooks.knobs.delayOf(transition));
-    timer.unref(); // an emulator left running must not keep a test process alive
-    rec.op = { transition, target, delayDone: false, backingDone: false, timer, forced };
     rec.inst.state = during;
     rec.inst.transition = transition;
+    this.run(rec, transition, target, work, forced, Date.now(), this.hooks.knobs.delayOf(transition));
     this.hooks.changed(snapshot(rec.inst));
-    const run = rec.backingChain.catch(() => undefined).then(work);
-    rec.backingChain = run;
-    void run.then(
+  }
+
+  /** Arms the transition's timer (what is left of its delay) and chains its backing work. */
+  private run(rec: InstanceRecord, transition: Transition, target: InstanceState, work: () => Promise<void>, forced: boolean, startedAt: number, delayMs: number): void {
+    if (rec.op) clearTimeout(rec.op.timer);
+    const seq = ++rec.seq;
+    const timer = setTimeout(
+      () => {
+        if (rec.seq !== seq || !rec.op) return;
+        rec.op.delayDone = true;
+        this.tryFinish(rec);
+      },
+      Math.max(0, startedAt + delayMs - Date.now()),
+    );
+    timer.unref(); // an emulator left running must not keep a test process alive
+    rec.op = { transition, target, delayDone: false, backingDone: false, timer, forced, startedAt, delayMs };
+    const chained = rec.backingChain.catch(() => undefined).then(work);
+    rec.backingChain = chained;
+    void chained.then(
       () => {
         if (rec.seq !== seq || !rec.op) return;
         rec.op.backingDone = true;
@@ -127,6 +148,35 @@ export class InstanceStateMachine {
         this.fail(rec, `${transition} failed: ${err instanceof Error ? err.message : String(err)}`);
       },
     );
+  }
+
+  /** The backing's part of a launch; a machine an earlier emulator process already made is adopted, not made twice. */
+  private async launch(rec: InstanceRecord, failLaunch: boolean): Promise<void> {
+    if (failLaunch) {
+      await new Promise((r) => setTimeout(r, this.hooks.knobs.delayOf('create')).unref());
+      throw new Error('launch failed (injected)');
+    }
+    const { backing } = this.hooks;
+    const adopted = await backing.adopt?.(snapshot(rec.inst));
+    if (adopted && !adopted.running) await backing.start(snapshot({ ...rec.inst, publicIp: adopted.publicIp, backing: { kind: backing.kind, id: adopted.backingId } }));
+    const made = adopted ?? (await backing.create(snapshot(rec.inst), rec.password));
+    rec.inst.publicIp = made.publicIp;
+    rec.inst.sshPort = made.sshPort;
+    rec.inst.backing = { kind: backing.kind, id: made.backingId };
+  }
+
+  private work(rec: InstanceRecord, transition: Exclude<Transition, 'create'>, force: boolean): () => Promise<void> {
+    const { backing } = this.hooks;
+    switch (transition) {
+      case 'start':
+        return () => backing.start(snapshot(rec.inst));
+      case 'stop':
+        return () => backing.stop(snapshot(rec.inst), force);
+      case 'reboot':
+        return () => backing.reboot(snapshot(rec.inst), force);
+      case 'delete':
+        return () => backing.delete(snapshot(rec.inst));
+    }
   }
 
   /** A backing failure: the instance goes to 'error' and stays there; the emulator goes on. */

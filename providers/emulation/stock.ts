@@ -33,6 +33,16 @@ export class Stock {
   clear(): void {
     this.levels.clear();
   }
+
+  /** Every level set (the rest are the default), for the state file. */
+  saved(): Array<[string, number]> {
+    return [...this.levels];
+  }
+
+  restore(saved: ReadonlyArray<[string, number]>): void {
+    this.levels.clear();
+    for (const [k, v] of saved) this.levels.set(k, v);
+  }
 }
 
 function key(region: string, zone: string, instanceType: string): string {

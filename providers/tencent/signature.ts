@@ -92,7 +92,7 @@ export type Tc3Failure =
   | 'AuthFailure.SecretIdNotFound'
   | 'AuthFailure.SignatureFailure';
 
-export type Tc3Verdict = { ok: true; secretId: string } | { ok: false; code: Tc3Failure; message: string };
+export type Tc3Verdict = { ok: true; secretId: string; signature: string; timestamp: number } | { ok: false; code: Tc3Failure; message: string };
 
 export interface IncomingTc3Request {
   method: string;
@@ -104,9 +104,27 @@ export interface IncomingTc3Request {
 }
 
 /**
- * Verifies a received request. The host is signed without a port (the SDK signs
- * `URL.hostname`), so the port is dropped from the Host header before comparing. Messages
- * never contain the secret or the expected signature.
+ * The headers every signature must cover, as the API 3.0 signature documentation requires
+ * ("at least host and content-type"); a client may sign more (e.g. x-tc-action), and whatever it
+ * signs is checked. The SDKs (Node, Python) sign exactly these two.
+ */
+export const REQUIRED_SIGNED_HEADERS = ['content-type', 'host'] as const;
+
+/**
+ * The Host values a client may have signed for a received Host header: as received first (the
+ * Python SDK signs its endpoint, port included), then without the port (the Node SDK signs
+ * `URL.hostname` while sending `URL.host`). The real endpoint is reached on the default port,
+ * where both are the same.
+ */
+export function signedHostCandidates(received: string): string[] {
+  const bare = received.replace(/:\d+$/, '');
+  return bare === received ? [received] : [received, bare];
+}
+
+/**
+ * Verifies a received request. Messages never contain the secret or the expected signature.
+ * On success it also returns the signature, which is what makes the request unique (TC3 has no
+ * nonce): the emulator's replay check keys on it.
  */
 export function verifyTc3Request(
   req: IncomingTc3Request,
@@ -115,9 +133,8 @@ export function verifyTc3Request(
 ): Tc3Verdict {
   const auth = parseAuthorization(req.headers.authorization);
   if (!auth) return fail('AuthFailure.InvalidAuthorization', 'the Authorization header is not a TC3-HMAC-SHA256 one');
-  if (!auth.signedHeaders.includes('content-type') || !auth.signedHeaders.includes('host')) {
-    return fail('AuthFailure.InvalidAuthorization', 'SignedHeaders must include content-type and host');
-  }
+  const unsigned = REQUIRED_SIGNED_HEADERS.filter((h) => !auth.signedHeaders.includes(h));
+  if (unsigned.length > 0) return fail('AuthFailure.InvalidAuthorization', `SignedHeaders must include ${REQUIRED_SIGNED_HEADERS.join(' and ')}`);
   const timestamp = Number(req.headers['x-tc-timestamp']);
   if (!Number.isInteger(timestamp)) return fail('AuthFailure.InvalidAuthorization', 'X-TC-Timestamp is missing or not an integer');
   if (Math.abs(nowSeconds - timestamp) > MAX_CLOCK_SKEW_SECONDS) {
@@ -129,21 +146,22 @@ export function verifyTc3Request(
 
   const headers: Record<string, string> = {};
   for (const name of auth.signedHeaders) headers[name] = req.headers[name] ?? '';
-  headers.host = (req.headers.host ?? '').replace(/:\d+$/, '');
-  const expected = tc3Signature(secretKey, {
-    method: req.method,
-    path: req.path ?? '/',
-    query: req.query ?? '',
-    headers,
-    signedHeaders: auth.signedHeaders,
-    payload: req.body,
-    timestamp,
-    service: auth.service,
+  const given = Buffer.from(auth.signature, 'hex');
+  const matches = signedHostCandidates(req.headers.host ?? '').some((host) => {
+    const expected = tc3Signature(secretKey, {
+      method: req.method,
+      path: req.path ?? '/',
+      query: req.query ?? '',
+      headers: { ...headers, host },
+      signedHeaders: auth.signedHeaders,
+      payload: req.body,
+      timestamp,
+      service: auth.service,
+    });
+    return timingSafeEqual(Buffer.from(expected, 'hex'), given);
   });
-  if (!timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(auth.signature, 'hex'))) {
-    return fail('AuthFailure.SignatureFailure', 'the request signature does not match');
-  }
-  return { ok: true, secretId: auth.secretId };
+  if (!matches) return fail('AuthFailure.SignatureFailure', 'the request signature does not match');
+  return { ok: true, secretId: auth.secretId, signature: auth.signature, timestamp };
 }
 
 function fail(code: Tc3Failure, message: string): Tc3Verdict {

@@ -6,5 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/lib/services.sh
 # shellcheck source=node.sh
 source scripts/lib/node.sh
+# Go (tools/compose-check, the Temporal server build) where the toolchain's tarball puts it.
+_vb_path_add /usr/local/go/bin
 export VIBEBOX_DATA_DIR="${VIBEBOX_DATA_DIR:-$PWD/.data}"
 mkdir -p "$VIBEBOX_DATA_DIR"

@@ -4,19 +4,13 @@
  * of the loopback address the emulated cloud reports — what an unmodified adapter dials.
  */
 import Docker from 'dockerode';
-import { detectBacking, sshBanner } from '../../providers/docker/emulatorBacking';
-import { EmulatedCloud } from '../../providers/emulation';
+import { sshBanner } from '../../providers/docker/emulatorBacking';
+import { dockerBackedTestCloud } from '../support/testCloud';
 
 jest.setTimeout(120_000);
 
 it('backs an emulated instance with a container whose sshd answers on <ip>:22', async () => {
-  const backing = await detectBacking({ cloud: 'test', override: 'docker' });
-  const cloud = new EmulatedCloud({
-    cloud: 'test',
-    catalog: { regions: [{ regionId: 'r1', zones: ['r1-a'] }], instanceTypes: [{ instanceType: 't.small', cpu: 1, memoryGiB: 1, price: 0 }] },
-    delays: { create: 10, start: 10, stop: 10, reboot: 10, delete: 10 },
-    backing,
-  });
+  const cloud = await dockerBackedTestCloud();
   try {
     const id = cloud.create({ region: 'r1', instanceType: 't.small', imageId: 'any', password: 'Emu-Test-pass-42', tags: { suite: 'emulation-docker' } })
       .instanceIds[0];

@@ -142,10 +142,18 @@ describe('OpenAPI', () => {
       '/api/vibeboxes/{id}/retry',
       '/api/vibeboxes/{id}/start',
       '/api/vibeboxes/{id}/stop',
+      '/healthz',
+      '/readyz',
     ]);
-    const create = res.body.components.schemas.CreateVibeBoxRequest;
-    expect(create.required).toEqual(['planId']);
-    expect(create.properties.planId.enum).toEqual(['basic', 'pro', 'enterprise']);
+    // Every refusal the create can answer is documented, those worth retrying with Retry-After.
+    const create = res.body.paths['/api/vibeboxes'].post;
+    expect(Object.keys(create.responses).sort()).toEqual(['200', '202', '400', '401', '403', '409', '422', '429', '503']);
+    for (const status of ['429', '503']) expect(create.responses[status].headers['Retry-After']).toBeDefined();
+    expect(create.parameters.map((p: { name: string }) => p.name)).toEqual(['Idempotency-Key']);
+    expect(res.body.paths['/api/vibeboxes/{id}/stop'].post.responses['503'].headers['Retry-After']).toBeDefined();
+    const request = res.body.components.schemas.CreateVibeBoxRequest;
+    expect(request.required).toEqual(['planId']);
+    expect(request.properties.planId.enum).toEqual(['basic', 'pro', 'enterprise']);
     expect(res.body.paths['/api/vibeboxes'].post.requestBody.content['application/json'].schema.$ref).toBe(
       '#/components/schemas/CreateVibeBoxRequest',
     );

@@ -12,6 +12,7 @@ import { connectDatabase, Database } from '../../lib/db';
 import { createUserWithToken } from '../../api/users';
 import { startWorker, WorkerHandle } from '../../worker';
 import { fleetSchedules } from '../../workflows/schedules';
+import { workflowIdFor } from '../../workflows/definitions';
 import { policies } from '../../workflows/policies';
 
 export interface TestPlatform {
@@ -20,7 +21,8 @@ export interface TestPlatform {
   deployment: string;
   env: Record<string, string | undefined>;
   database: Database;
-  worker: WorkerHandle;
+  /** Absent on an API-only platform: its workflows are started but never run. */
+  worker?: WorkerHandle;
   api: ApiHandle;
   temporal: Client;
   /** A fresh user and bearer token. */
@@ -36,12 +38,17 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-export async function startPlatform(envOverrides: Record<string, string> = {}): Promise<TestPlatform> {
+/**
+ * `{ worker: false }` runs the API alone: creates are admitted and their workflows started on a
+ * task queue nobody polls, so admission can be tested without provisioning boxes.
+ * `terminateBoxes` cleans up after such a test.
+ */
+export async function startPlatform(envOverrides: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestPlatform> {
   requireEnv('DATABASE_URL');
   const env = { ...process.env, TEMPORAL_TASK_QUEUE: `test-${randomUUID().slice(0, 8)}`, PORT: '0', ...envOverrides };
   const config = loadConfig(env);
-  const database = connectDatabase(config.DATABASE_URL);
-  const worker = await startWorker(config, { database, env });
+  const database = connectDatabase(config.DATABASE_URL, policies.dependencies.database);
+  const worker = opts.worker === false ? undefined : await startWorker(config, { database, env });
   const api = await startApi(config, { database, env });
   // The API's own client: a rejected update throws UpdateRejectedError with the validator's reason.
   const { client: temporal, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
@@ -78,11 +85,18 @@ export async function startPlatform(envOverrides: Record<string, string> = {}): 
         await temporal.schedule.getHandle(scheduleId).delete().catch(() => undefined);
       }
       await api.close();
-      await worker.shutdown();
+      await worker?.shutdown();
       await connection.close();
       await database.close();
     },
   };
+}
+
+/** Terminates the workflows of these boxes (an API-only platform's boxes, which no worker runs). */
+export async function terminateBoxes(temporal: Client, vibeboxIds: Iterable<string>): Promise<void> {
+  for (const id of vibeboxIds) {
+    await temporal.workflow.getHandle(workflowIdFor(id)).terminate('test cleanup').catch(() => undefined);
+  }
 }
 
 /** Polls `probe` until `done` says so (or the deadline passes, which fails the test with the last value). */

@@ -56,7 +56,7 @@ describe('BC-Signature V2.0', () => {
 
   it('verifies its own signature and refuses the wrong secret', () => {
     const { params } = signRequest({ ...FIXED, now: new Date() });
-    expect(verifyRequest({ method: 'GET', path: PATH, params, secretOf })).toEqual({ ok: true, accessKey: 'test-access-key' });
+    expect(verifyRequest({ method: 'GET', path: PATH, params, secretOf })).toMatchObject({ ok: true, accessKey: 'test-access-key' });
     const forged = signRequest({ ...FIXED, now: new Date(), secretKey: 'wrong-secret' }).params;
     expect(verifyRequest({ method: 'GET', path: PATH, params: forged, secretOf })).toMatchObject({ ok: false, failure: 'badSignature' });
   });

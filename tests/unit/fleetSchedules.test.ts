@@ -21,4 +21,8 @@ describe('the reconciler Schedule', () => {
   it('keeps the orphan grace longer than a whole create, so a create in flight is never taken for an orphan', () => {
     expect(policies.reconcile.orphanGrace).toBeGreaterThan(policies.create.timeout + policies.createCall.timeout);
   });
+
+  it('judges a row only once the create request that inserted it can no longer be in flight', () => {
+    expect(policies.reconcile.rowGrace).toBeGreaterThan(policies.admission.createInFlight);
+  });
 });

@@ -36,4 +36,18 @@ describe('workflow policies carry the seed numbers', () => {
     expect(p.stop).toEqual({ ...policies.stop, timeout: 5_000 });
     expect(p.create).toBe(policies.create);
   });
+  it('a create request cannot outlast createInFlight: its lock wait, start, describe and the delete of its row fit', () => {
+    const { database, temporalCall } = policies.dependencies;
+    const statement = database.statementTimeoutMs + 1_000; // the client's reply grace (lib/db.ts)
+    const lockWait = database.statementTimeoutMs;
+    const afterCommit = 2 * temporalCall + database.connectTimeoutMs + statement;
+    expect(lockWait + afterCommit).toBeLessThan(policies.admission.createInFlight);
+  });
+  it('heartbeat timeouts outlast a 30 s Temporal outage (heartbeats go out every 5 s)', () => {
+    expect(policies.wait.heartbeatTimeout - 5_000).toBeGreaterThan(30_000);
+    expect(policies.configure.heartbeatTimeout - 5_000).toBeGreaterThan(30_000);
+  });
+  it('a database outage budget outlasts a 30 s outage', () => {
+    expect(policies.dependencies.databaseRetry.budget).toBeGreaterThan(30_000);
+  });
 });

@@ -37,4 +37,23 @@ describe('candidate order (failover: next region, then next provider)', () => {
   it('refuses when nothing is enabled', () => {
     expect(() => orderCandidates({ enabled: [], regionsOf })).toThrow('no provider is enabled');
   });
+
+  describe('a plan that cannot fit', () => {
+    const misfit = (c: { providerType: string }) => (c.providerType === 'docker' ? 'docker in local can place at most 2 vCPU' : undefined);
+
+    it('leaves unfit candidates out', () => {
+      expect(orderCandidates({ enabled: ['docker', 'aliyun'], regionsOf, misfit }).map((c) => c.providerType)).toEqual(['aliyun', 'aliyun']);
+    });
+
+    it('refuses a pinned provider where it fits nowhere, naming planId and why', () => {
+      const refused = () => orderCandidates({ enabled: ['docker', 'aliyun'], regionsOf, providerType: 'docker', misfit });
+      expect(refused).toThrow('plan does not fit provider "docker": docker in local can place at most 2 vCPU');
+      expect(refused).toThrow(expect.objectContaining({ field: 'planId' }));
+    });
+
+    it('refuses when no enabled provider fits', () => {
+      expect(() => orderCandidates({ enabled: ['docker'], regionsOf, misfit })).toThrow(expect.objectContaining({ field: 'planId', message: expect.stringContaining('no enabled provider can place this plan') }));
+    });
+  });
 });
+

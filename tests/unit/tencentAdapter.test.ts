@@ -110,7 +110,7 @@ describe('lifecycle through the emulator', () => {
   it('maps states, keeps tags (including the emulated mark) and addresses, and hands back the password', async () => {
     const p = await provider();
     // Slow enough that the transitional states are observed, not raced past.
-    await control.setDelays({ start: 300, stop: 300, reboot: 300, delete: 300 });
+    await control.setDelays({ create: 300, start: 300, stop: 300, reboot: 300, delete: 300 });
     const created = await p.createResource(spec({ name: 'vibebox-unit' }));
     expect(created).toMatchObject({ status: ResourceStatus.CREATING, sshUser: 'root', sshPort: 22, metadata: { tencentState: 'PENDING', instanceName: 'vibebox-unit' } });
     expect(created.id).toMatch(/^ins-[a-z0-9]{8}$/);
@@ -268,6 +268,8 @@ describe('errors', () => {
 describe('the official SDK, unmodified, against the emulator', () => {
   it('drives create → describe → stop → start → terminate', async () => {
     const c = sdkClient();
+    // Held in PENDING until described: a loaded machine must not race the 30 ms launch.
+    emu.cloud.setStuck('create', true);
     const run = await c.RunInstances({
       Placement: { Zone: 'ap-guangzhou-6' },
       InstanceType: 'S5.SMALL2',
@@ -285,6 +287,7 @@ describe('the official SDK, unmodified, against the emulator', () => {
     const described = await c.DescribeInstances({ Filters: [{ Name: 'tag:suite', Values: ['sdk'] }] });
     expect(described.TotalCount).toBe(1);
     expect(described.InstanceSet![0]).toMatchObject({ InstanceId: id, InstanceState: 'PENDING', InstanceType: 'S5.SMALL2', CPU: 1, Memory: 2, SystemDisk: { DiskType: 'CLOUD_SSD', DiskSize: 30 }, Placement: { Zone: 'ap-guangzhou-6' } });
+    emu.cloud.setStuck('create', false);
 
     await emu.cloud.waitForState(id, 'running');
     await c.StopInstances({ InstanceIds: [id], StopType: 'SOFT' });

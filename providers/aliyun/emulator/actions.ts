@@ -206,8 +206,9 @@ function ownInstance(cloud: EmulatedCloud, params: Record<string, string>, owner
   return inst;
 }
 
+/** ECS's gateway reads booleans case-blind: the Python SDK sends Python's `True`. */
 function flag(value: string | undefined): boolean {
-  return value === 'true';
+  return value?.toLowerCase() === 'true';
 }
 
 function number(params: Record<string, string>, name: string): number | undefined {

@@ -4,6 +4,7 @@
  * AccessKeyId, correctly signed, and not a replay (nonce seen before). V3 (ACS3-HMAC-SHA256,
  * the SDK's default) and legacy V2 (HMAC-SHA1 query signature) are both accepted.
  */
+import { ReplayGuard } from '../../emulation';
 import { AliyunApiError, missingParameter } from './errors';
 import {
   Headers,
@@ -11,6 +12,7 @@ import {
   sha256Hex,
   verifyAcs3,
   verifyRpcV2,
+  rpcV2StringToSign,
   acs3CanonicalRequest,
   acs3StringToSign,
 } from '../signature';
@@ -34,38 +36,23 @@ export interface AuthenticatedCall {
   signatureVersion: 'v3' | 'v2';
 }
 
-/** Nonces seen within the skew window; a second use is a replay. */
-export class NonceCache {
-  private seen = new Map<string, number>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** Records the nonce; false if it was already used. */
-  use(nonce: string): boolean {
-    const now = this.now();
-    // Map keeps insertion order, so expired entries are all at the front.
-    for (const [n, expires] of this.seen) {
-      if (expires > now) break;
-      this.seen.delete(n);
-    }
-    if (this.seen.has(nonce)) return false;
-    this.seen.set(nonce, now + MAX_SKEW_MS);
-    return true;
-  }
+/** Nonces are remembered for the whole timestamp window, both ways: a second use is a replay. */
+export function newNonceGuard(): ReplayGuard {
+  return new ReplayGuard(2 * MAX_SKEW_MS);
 }
 
 const V3_REQUIRED_HEADERS = ['x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256', 'host'];
 const V2_REQUIRED_PARAMS = ['Action', 'Version', 'AccessKeyId', 'SignatureMethod', 'SignatureNonce', 'Timestamp', 'Signature'];
 const V2_SIGNING_PARAMS = new Set([...V2_REQUIRED_PARAMS, 'Format', 'SignatureVersion', 'SignatureType']);
 
-export function authenticate(call: IncomingCall, secrets: ReadonlyMap<string, string>, nonces: NonceCache, now = Date.now()): AuthenticatedCall {
+export function authenticate(call: IncomingCall, secrets: ReadonlyMap<string, string>, nonces: ReplayGuard, now = Date.now()): AuthenticatedCall {
   const authorization = header(call.headers, 'authorization');
   if (authorization !== undefined) return authenticateV3(call, authorization, secrets, nonces, now);
   if (call.query.Signature !== undefined) return authenticateV2(call, secrets, nonces, now);
   throw missingParameter('Authorization');
 }
 
-function authenticateV3(call: IncomingCall, authorization: string, secrets: ReadonlyMap<string, string>, nonces: NonceCache, now: number): AuthenticatedCall {
+function authenticateV3(call: IncomingCall, authorization: string, secrets: ReadonlyMap<string, string>, nonces: ReplayGuard, now: number): AuthenticatedCall {
   const auth = parseAcs3Authorization(authorization);
   if (!auth) throw incompleteSignature('the Authorization header is not "ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…"');
   for (const name of V3_REQUIRED_HEADERS) if (!header(call.headers, name)) throw missingParameter(name);
@@ -85,11 +72,11 @@ function authenticateV3(call: IncomingCall, authorization: string, secrets: Read
     const stringToSign = acs3StringToSign(acs3CanonicalRequest(request, auth.signedHeaders)).replace('\n', ' ');
     throw new AliyunApiError(400, 'SignatureDoesNotMatch', `Specified signature does not match our calculation. The server string to sign is: ${stringToSign}`);
   }
-  if (!nonces.use(header(call.headers, 'x-acs-signature-nonce') ?? '')) throw nonceUsed();
+  if (nonces.use(`${auth.accessKeyId}\u0000${header(call.headers, 'x-acs-signature-nonce')}`) !== undefined) throw nonceUsed();
   return { accessKeyId: auth.accessKeyId, action: header(call.headers, 'x-acs-action') ?? '', params: { ...formParams(call), ...call.query }, signatureVersion: 'v3' };
 }
 
-function authenticateV2(call: IncomingCall, secrets: ReadonlyMap<string, string>, nonces: NonceCache, now: number): AuthenticatedCall {
+function authenticateV2(call: IncomingCall, secrets: ReadonlyMap<string, string>, nonces: ReplayGuard, now: number): AuthenticatedCall {
   const all = { ...formParams(call), ...call.query };
   for (const name of V2_REQUIRED_PARAMS) if (!all[name]) throw missingParameter(name);
   if (all.SignatureMethod !== 'HMAC-SHA1') throw incompleteSignature(`SignatureMethod ${all.SignatureMethod} is not supported`);
@@ -97,8 +84,11 @@ function authenticateV2(call: IncomingCall, secrets: ReadonlyMap<string, string>
   checkTimestamp(all.Timestamp, now);
   const secret = secrets.get(all.AccessKeyId);
   if (secret === undefined) throw unknownAccessKey();
-  if (!verifyRpcV2(call.method, all, secret)) throw new AliyunApiError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.');
-  if (!nonces.use(all.SignatureNonce)) throw nonceUsed();
+  if (!verifyRpcV2(call.method, all, secret)) {
+    // ECS's words, up to the colon the legacy SDK splits on to compare our string to sign with its own.
+    throw new AliyunApiError(400, 'SignatureDoesNotMatch', `Specified signature is not matched with our calculation. server string to sign is:${rpcV2StringToSign(call.method, all)}`);
+  }
+  if (nonces.use(`${all.AccessKeyId}\u0000${all.SignatureNonce}`) !== undefined) throw nonceUsed();
   const params = Object.fromEntries(Object.entries(all).filter(([k]) => !V2_SIGNING_PARAMS.has(k)));
   return { accessKeyId: all.AccessKeyId, action: all.Action, params, signatureVersion: 'v2' };
 }

@@ -76,18 +76,23 @@ export function invalidParameter(name: string, detail: string): AliyunApiError {
   return new AliyunApiError(400, 'InvalidParameter', `The specified parameter "${name}" is not valid: ${detail}`);
 }
 
+/** ECS's Content-Type, byte for byte (Express would rewrite it to `application/json; charset=utf-8`). */
+export const ECS_CONTENT_TYPE = 'application/json;charset=utf-8';
+
+/** Every ECS answer, success or error: JSON with ECS's exact Content-Type. */
+export function sendAliyunJson(res: Response, status: number, body: Record<string, unknown>): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', ECS_CONTENT_TYPE);
+  res.end(JSON.stringify(body));
+}
+
 export function sendAliyunError(res: Response, err: AliyunApiError, requestId: string, hostId: string): void {
   if (err.retryAfterSeconds !== undefined) res.setHeader('x-acs-retry-after', String(Math.round(err.retryAfterSeconds * 1000)));
-  res
-    .status(err.status)
-    .type('application/json;charset=utf-8')
-    .send(
-      JSON.stringify({
-        RequestId: requestId,
-        HostId: hostId,
-        Code: err.code,
-        Message: err.message,
-        Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(err.code)}&product=Ecs&requestId=${requestId}`,
-      }),
-    );
+  sendAliyunJson(res, err.status, {
+    RequestId: requestId,
+    HostId: hostId,
+    Code: err.code,
+    Message: err.message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(err.code)}&product=Ecs&requestId=${requestId}`,
+  });
 }

@@ -23,8 +23,8 @@ import {
 } from '../../emulation';
 import { ALIYUN_INSTANCE_TYPES, ALIYUN_REGIONS, DEFAULT_REGION, regionEndpoint } from '../catalog';
 import { ECS_ACTIONS, HOURS_PER_MONTH } from './actions';
-import { IncomingCall, NonceCache, authenticate } from './auth';
-import { AliyunApiError, fromEmulatorError, internalError, sendAliyunError, throttled } from './errors';
+import { IncomingCall, authenticate, newNonceGuard } from './auth';
+import { AliyunApiError, fromEmulatorError, internalError, sendAliyunError, sendAliyunJson, throttled } from './errors';
 import type { InstanceExtras } from './render';
 
 /** The catalog the emulated cloud sells: the adapter's own data, priced per hour as ECS quotes pay-as-you-go. */
@@ -51,8 +51,8 @@ export async function startAliyunEmulator(opts: EmulatorOptions): Promise<Emulat
     logger: log,
   });
   const secrets = new Map(opts.credentials.map((c) => [c.accessKeyId, c.accessKeySecret]));
-  const nonces = new NonceCache();
-  const extras = new Map<string, InstanceExtras>();
+  const nonces = newNonceGuard();
+  const extras = cloud.sideTable<InstanceExtras>('extras'); // saved with the state
 
   const app = createEmulatorApp(cloud);
   // RPC style: every action is `/`, the action named by a header (V3) or a query parameter (V2).
@@ -68,7 +68,7 @@ export async function startAliyunEmulator(opts: EmulatorOptions): Promise<Emulat
       if (verdict === 'hang') return;
       const body = handler({ cloud, accessKeyId: call.accessKeyId, params: call.params, extras });
       if (verdict === 'serveThenDrop') return void req.socket.destroy(); // done, but the answer is lost
-      res.status(200).type('application/json;charset=utf-8').send(JSON.stringify({ RequestId: requestId, ...body }));
+      sendAliyunJson(res, 200, { RequestId: requestId, ...body });
     } catch (err) {
       sendAliyunError(res, toApiError(err), requestId, hostId);
     }

@@ -24,7 +24,7 @@ import {
 import { DEFAULT_REGION, ECLOUD_REGIONS, ECLOUD_SPECS, HOURS_PER_MONTH, findRegion } from '../catalog';
 import { ECLOUD_ERROR_CODES as CODES, HTTP_STATUS, OPERATIONS, OperationName, REGION_HEADER, unwrapBody } from '../wire';
 import { ActionHandler, ecloudActions } from './actions';
-import { authenticate } from './auth';
+import { authenticate, newNonceGuard } from './auth';
 import { EcloudWireError, internalError, refused, sendError, throttled, toWireError } from './errors';
 
 /** ECloud's request ids read as lower-case UUIDs in the clients we know of (an assumption). */
@@ -62,13 +62,14 @@ export async function startChinaMobileEmulator(opts: EmulatorOptions): Promise<E
 
 function createChinaMobileApp(cloud: EmulatedCloud, secretOf: (accessKey: string) => string | undefined): express.Express {
   const app = createEmulatorApp(cloud);
+  const nonces = newNonceGuard();
 
   /** Signature → region → throttle/faults → handler → envelope. */
   const route = (op: OperationName, handler: ActionHandler) => (req: Request, res: Response) => {
     const id = requestId();
     const url = new URL(req.originalUrl, 'http://emulator');
     try {
-      const accessKey = authenticate(req.method, url, secretOf);
+      const accessKey = authenticate(req.method, url, secretOf, nonces);
       const region = regionOf(req.header(REGION_HEADER));
       const verdict = enforceDecision(cloud.admit(op, accessKey), REFUSALS);
       if (verdict === 'hang') return; // the server's close() destroys the socket

@@ -24,7 +24,7 @@ import {
 } from '../../emulation';
 import { DEFAULT_REGION, INSTANCE_TYPES, REGIONS, TencentRegion, hourlyCny } from '../catalog';
 import { CVM_ACTIONS } from './actions';
-import { authenticate, header } from './auth';
+import { authenticate, header, newSignatureGuard } from './auth';
 import { TencentApiError, fromEmulatorError, sendError } from './errors';
 import { InstanceNotes, send } from './render';
 
@@ -43,6 +43,7 @@ export function tencentCloudCatalog(): CloudCatalog {
 export async function startTencentEmulator(opts: EmulatorOptions): Promise<EmulatorHandle> {
   const log = createLogger('emulator', { cloud: 'tencent' });
   const secrets = new Map(opts.credentials.map((c) => [c.accessKeyId, c.accessKeySecret]));
+  const signatures = newSignatureGuard();
   const cloud = new EmulatedCloud({
     cloud: 'tencent',
     catalog: tencentCloudCatalog(),
@@ -53,7 +54,7 @@ export async function startTencentEmulator(opts: EmulatorOptions): Promise<Emula
     defaultDiskGiB: 50,
     logger: log,
   });
-  const notes = new Map<string, InstanceNotes>();
+  const notes = cloud.sideTable<InstanceNotes>('notes'); // saved with the state
   cloud.onChange((inst) => {
     if (inst.state === 'deleted') notes.delete(inst.id);
   });
@@ -63,7 +64,7 @@ export async function startTencentEmulator(opts: EmulatorOptions): Promise<Emula
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const action = header(req, 'x-tc-action') ?? '';
     try {
-      const secretId = authenticate(req, body, secrets);
+      const secretId = authenticate(req, body, secrets, signatures);
       const handler = Object.hasOwn(CVM_ACTIONS, action) ? CVM_ACTIONS[action] : undefined;
       if (!handler || header(req, 'x-tc-version') !== CVM_API_VERSION) {
         throw new TencentApiError('InvalidAction', `The action \`${action}\` (version ${header(req, 'x-tc-version') ?? '?'}) does not exist.`);

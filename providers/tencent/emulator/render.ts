@@ -7,9 +7,18 @@ import type { Response } from 'express';
 import type { EmulatedInstance, InstanceState } from '../../emulation';
 import { IMAGES } from '../catalog';
 
+/**
+ * CVM's Content-Type, exactly: no charset. The Python SDK reads an error only from an answer whose
+ * type is `application/json` or `text/plain` verbatim, and silently ignores any other.
+ */
+export const CVM_CONTENT_TYPE = 'application/json';
+
 /** Every CVM answer, errors included: `{"Response":{...body, "RequestId"}}`, HTTP 200 unless a 5xx is played. */
 export function send(res: Response, requestId: string, body: Record<string, unknown>, status = 200): void {
-  res.status(status).json({ Response: { ...body, RequestId: requestId } });
+  // Not res.json(): Express would append `; charset=utf-8`.
+  res.statusCode = status;
+  res.setHeader('Content-Type', CVM_CONTENT_TYPE);
+  res.end(JSON.stringify({ Response: { ...body, RequestId: requestId } }));
 }
 
 /** Core state → Tencent InstanceState. 'error' only arises from a failed launch or backing. */
