@@ -12,7 +12,7 @@ import { reconcileRuns, vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ProviderPool } from '../providers/pool';
-import { isProviderType, ProviderType, ResourceStatus } from '../providers/types';
+import { ProviderType, ResourceStatus } from '../providers/types';
 import { boxWorkflowStart, PROJECT_TAG_VALUE, RESOURCE_TAGS, stateQuery, VIBEBOX_WORKFLOW_TYPE, VibeBoxStatus, workflowIdFor } from '../workflows/definitions';
 import { PlanId, PLAN_IDS } from '../workflows/plans';
 import { asActivity } from './failures';
