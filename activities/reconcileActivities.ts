@@ -154,17 +154,20 @@ export const createReconcileActivities = ({ db, providers, temporal, deployment,
       });
     },
 
-    /** This deployment's rows still `provisioning` that were created more than `olderThanMs` ago, with their workflows. */
-    async provisioningRows(input: { olderThanMs: number }): Promise<Array<{ vibeboxId: string; workflow: WorkflowFact }>> {
+    /**
+     * This deployment's rows still `provisioning` that were created more than `olderThanMs` ago,
+     * with their workflows and whether the API confirmed the start (`workflow_started_at`).
+     */
+    async provisioningRows(input: { olderThanMs: number }): Promise<Array<{ vibeboxId: string; unconfirmed: boolean; workflow: WorkflowFact }>> {
       return asActivity(async () => {
         const rows = await db
-          .select({ id: vibeboxes.id })
+          .select({ id: vibeboxes.id, workflowStartedAt: vibeboxes.workflowStartedAt })
           .from(vibeboxes)
           .where(and(eq(vibeboxes.deployment, deployment), eq(vibeboxes.status, 'provisioning'), lt(vibeboxes.createdAt, new Date(Date.now() - input.olderThanMs))));
-        const out: Array<{ vibeboxId: string; workflow: WorkflowFact }> = [];
+        const out: Array<{ vibeboxId: string; unconfirmed: boolean; workflow: WorkflowFact }> = [];
         for (const r of rows) {
           Context.current().heartbeat(r.id);
-          out.push({ vibeboxId: r.id, workflow: await workflowOf(r.id) });
+          out.push({ vibeboxId: r.id, unconfirmed: r.workflowStartedAt === null, workflow: await workflowOf(r.id) });
         }
         return out;
       });

@@ -46,8 +46,6 @@ export const createStateActivities = ({ db, deployment }: { db: Db; deployment: 
         ...projection,
         // SET expressions read the row as it was: compare with the resource it showed until now.
         sshHostKey: sql`case when ${vibeboxes.resourceId} is not distinct from ${resourceId}::text then ${vibeboxes.sshHostKey} else null end`,
-        // A write from the workflow proves it runs: a start the API could not confirm is confirmed here.
-        workflowStartedAt: sql`coalesce(${vibeboxes.workflowStartedAt}, now())`,
       })
       .where(and(eq(vibeboxes.id, input.vibeboxId), lt(vibeboxes.stateSeq, seq)))
       .returning({ id: vibeboxes.id });

@@ -55,7 +55,7 @@ export interface RegionFindings extends ReconcileTarget {
 export interface RowFinding {
   vibeboxId: string;
   workflow: string;
-  action: 'started workflow' | 'would start workflow' | 'reprojected' | 'would reproject' | 'none' | 'failed';
+  action: 'started workflow' | 'would start workflow' | 'confirmed start' | 'would confirm start' | 'reprojected' | 'would reproject' | 'none' | 'failed';
   error?: string;
 }
 
@@ -156,18 +156,28 @@ function unowned(r: TaggedResource, o: Ownership | undefined): string | undefine
   }
 }
 
-/** Rows still `provisioning` after the row grace: start the workflow they never got, or re-project a moved-on one. */
+/**
+ * Rows still `provisioning` after the row grace: start the workflow they never got; mark a start
+ * the API could not confirm (its answer lost) whose workflow does run; re-project a moved-on one.
+ */
 async function resolveRows(input: ReconcileInput, rowGrace: number, acts: ReturnType<typeof proxies>['acts']): Promise<RowFinding[]> {
   const out: RowFinding[] = [];
-  for (const { vibeboxId, workflow } of await acts.provisioningRows({ olderThanMs: rowGrace })) {
+  for (const { vibeboxId, unconfirmed, workflow } of await acts.provisioningRows({ olderThanMs: rowGrace })) {
     const finding: RowFinding = { vibeboxId, workflow: workflow.state, action: 'none' };
     try {
       if (workflow.state === 'none' || workflow.state === 'closed') {
         finding.action = input.dryRun ? 'would start workflow' : 'started workflow';
         if (!input.dryRun) await acts.startBoxWorkflow({ vibeboxId });
-      } else if (workflow.state === 'running' && workflow.status !== 'provisioning') {
-        finding.action = input.dryRun ? 'would reproject' : 'reprojected';
-        if (!input.dryRun) await wf.getExternalWorkflowHandle(workflowIdFor(vibeboxId)).signal(reprojectSignal);
+      } else if (workflow.state === 'running') {
+        if (unconfirmed) {
+          // Starting it again finds it running, and marks the row started.
+          finding.action = input.dryRun ? 'would confirm start' : 'confirmed start';
+          if (!input.dryRun) await acts.startBoxWorkflow({ vibeboxId });
+        }
+        if (workflow.status !== 'provisioning') {
+          finding.action = input.dryRun ? 'would reproject' : 'reprojected';
+          if (!input.dryRun) await wf.getExternalWorkflowHandle(workflowIdFor(vibeboxId)).signal(reprojectSignal);
+        }
       }
     } catch (err) {
       Object.assign(finding, { action: 'failed', error: errorText(err) });
@@ -188,7 +198,7 @@ function countsOf(regions: RegionFindings[], rows: RowFinding[]): ReconcileRepor
     orphansFound: orphans.length,
     orphansDeleted: orphans.filter((o) => o.action === 'deleted').length,
     vanishedReported: vanished.filter((v) => v.action === 'reported').length,
-    rowsResolved: rows.filter((r) => r.action === 'started workflow' || r.action === 'reprojected').length,
+    rowsResolved: rows.filter((r) => ['started workflow', 'confirmed start', 'reprojected'].includes(r.action)).length,
     errors:
       regions.filter((r) => r.error).length +
       orphans.filter((o) => o.error).length +

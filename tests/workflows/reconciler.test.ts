@@ -8,7 +8,7 @@
 import Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
-import { providerCalls, reconcileRuns } from '../../drizzle/schema';
+import { providerCalls, reconcileRuns, vibeboxes } from '../../drizzle/schema';
 import { newVibeBoxId } from '../../api/vibeboxService';
 import { DockerProvider } from '../../providers/docker/adapter';
 import { EmulatorHandle } from '../../providers/emulation';
@@ -143,10 +143,17 @@ it('a box whose resource vanished is told so, looks for itself, and becomes erro
   await box.handle.result();
 });
 
-it('a provisioning row whose workflow never started (the API stopped in between) gets its workflow', async () => {
-  const { id } = await insertBoxRow(p, { requestedProviderType: 'chinamobile', createdAt: new Date(Date.now() - 60_000) });
+it('a provisioning row whose workflow never started (the API stopped in between) gets its workflow, and its start is marked', async () => {
+  // As the API leaves it when it dies between the insert and the start: the start unconfirmed.
+  const { id } = await insertBoxRow(p, { requestedProviderType: 'chinamobile', createdAt: new Date(Date.now() - 60_000), workflowStartedAt: null });
   const report = await reconcile();
   expect(report.rows).toContainEqual({ vibeboxId: id, workflow: 'none', action: 'started workflow' });
+  expect((await rowOf(p, id)).workflowStartedAt).not.toBeNull();
+  // A start whose answer was lost: the workflow runs, the row does not say so. The next run marks it.
+  await p.database.db.update(vibeboxes).set({ workflowStartedAt: null }).where(eq(vibeboxes.id, id));
+  const again = await reconcile();
+  expect(again.rows).toContainEqual({ vibeboxId: id, workflow: 'running', action: expect.stringMatching(/^(confirmed start|reprojected)$/) });
+  expect((await rowOf(p, id)).workflowStartedAt).not.toBeNull();
   const handle = p.temporal.workflow.getHandle(workflowIdFor(id));
   const provisioning = await eventually(() => handle.query(stateQuery), (s) => s.resource !== undefined, 60_000, 200);
   expect(provisioning.resource!.providerType).toBe('chinamobile');
