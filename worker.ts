@@ -19,7 +19,6 @@ import { policies } from './workflows/policies';
 import { fleetSchedules, FleetSettings } from './workflows/schedules';
 import { configureTaskQueue } from './workflows/definitions';
 import { publishProviderCapacity } from './activities/capacity';
-import { HEARTBEAT_EVERY_MS } from './activities/heartbeat';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -74,8 +73,10 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
   });
   // Heartbeats reach the server every few seconds (the SDK's default throttle lets a 2-minute
   // heartbeat timeout go 60 s unheard): an activity then outlives a Temporal outage of up to its
-  // heartbeat timeout minus this, instead of being timed out when the server comes back.
-  const heartbeats = { maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS, defaultHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS };
+  // heartbeat timeout minus this, instead of being timed out when the server comes back; and a
+  // cancellation reaches a running activity within a few seconds (policies.heartbeats).
+  const throttle = policies.heartbeats.maxThrottle;
+  const heartbeats = { maxHeartbeatThrottleInterval: throttle, defaultHeartbeatThrottleInterval: throttle };
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

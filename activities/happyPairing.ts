@@ -11,7 +11,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import type { Db } from '../lib/db';
+import type { DatabaseRetry, Db } from '../lib/db';
 import type { SecretBox } from '../lib/secretBox';
 import { ProviderError } from '../providers/errors';
 import { DEFAULT_HAPPY_WEBAPP_URL, pairingLinks } from '../happy/links';
@@ -25,6 +25,8 @@ export interface HappyPairingDeps {
   db: Db;
   secrets: SecretBox;
   happy: HappySettings;
+  /** The session's Postgres steps wait out an outage (see databaseSteps). */
+  databaseRetry?: DatabaseRetry;
 }
 
 export interface BeginHappyPairingInput extends BoxAddress {
@@ -59,12 +61,17 @@ export type HappyPairingResult =
   /** The answer did not open with the pairing key (wrong, or replayed from another pairing). */
   | { outcome: 'refused'; reason: string };
 
+export interface ReadHappyStatusInput extends BoxAddress {
+  /** First wait up to this long for the daemon to reach the relay (e.g. after the box started). */
+  waitForDaemonMs?: number;
+}
+
 const DEFAULT_DAEMON_TIMEOUT_MS = 60_000;
 
-export const createHappyPairingActivities = ({ db, secrets, happy }: HappyPairingDeps) => {
+export const createHappyPairingActivities = ({ db, secrets, happy, databaseRetry }: HappyPairingDeps) => {
   /** Opens the box, makes sure the tool is there, and runs `fn` with it while heartbeating `details()`. */
   const inBox = <T>(input: BoxAddress, details: () => unknown, fn: (tool: HappyPairingTool) => Promise<T>): Promise<T> =>
-    withBoxSession({ db, secrets }, input, async (session) => {
+    withBoxSession({ db, secrets, databaseRetry }, input, async (session) => {
       const tool = new HappyPairingTool(session, { loginUser: input.user, happyUser: happy.user });
       // Cancellation closes the session, which ends box commands early: what they report then
       // (or how they fail) is not their result.
@@ -116,8 +123,8 @@ export const createHappyPairingActivities = ({ db, secrets, happy }: HappyPairin
     },
 
     /** Pairing, credentials and daemon as the box sees them (never a secret). */
-    async readHappyStatus(input: BoxAddress): Promise<HappyBoxStatus> {
-      return asActivity(() => inBox(input, () => ({ step: 'status' }), (tool) => tool.status()));
+    async readHappyStatus(input: ReadHappyStatusInput): Promise<HappyBoxStatus> {
+      return asActivity(() => inBox(input, () => ({ step: 'status' }), (tool) => tool.status(input.waitForDaemonMs)));
     },
 
     /** Stops the daemon and removes the credentials, any pending pairing and the machine id. */

@@ -126,8 +126,9 @@ export class HappyPairingTool {
     return activationReport(await this.command('activate', [String(Math.round(timeoutMs))]));
   }
 
-  async status(): Promise<HappyBoxStatus> {
-    const tags = await this.command('status', []);
+  /** What the box holds now; with `waitForDaemonMs`, after waiting that long at most for the daemon to come online. */
+  async status(waitForDaemonMs?: number): Promise<HappyBoxStatus> {
+    const tags = await this.command('status', waitForDaemonMs ? [String(Math.round(waitForDaemonMs))] : []);
     return { ...(tags.status as Omit<HappyBoxStatus, 'auth'>), auth: tags.auth as AuthReport };
   }
 

@@ -83,18 +83,22 @@ write_if_changed /etc/vibebox/happy.env 0644 env <<'VIBEBOX_ENV'
 ${envFile}VIBEBOX_ENV
 
 step service
+# The daemon can only run once the box is paired (access.key, written by VibeBox's pairing or
+# 'happy auth login'): before that, starting it would begin an interactive login and die.
+happy_home="$(getent passwd "$HAPPY_USER" | cut -d: -f6)/.happy"
 if [ -d /run/systemd/system ]; then
   write_if_changed /etc/systemd/system/happy-daemon.service 0644 service <<VIBEBOX_UNIT
 [Unit]
 Description=Happy daemon (remote control of Claude Code from phone and web)
 After=network-online.target
+ConditionPathExists=$happy_home/access.key
 
 [Service]
 Type=oneshot
 RemainAfterExit=yes
 User=$HAPPY_USER
 EnvironmentFile=/etc/vibebox/happy.env
-# The daemon detaches; it can only run once the user has paired the box ('happy auth login').
+# The daemon detaches. Pairing restarts this unit once access.key is there.
 ExecStart=-/usr/bin/env happy daemon start
 ExecStop=/usr/bin/env happy daemon stop
 
@@ -106,11 +110,14 @@ else
   # Containers without systemd: the VibeBox init starts every script in /etc/vibebox/services.
   write_if_changed /etc/vibebox/services/happy-daemon 0755 service <<VIBEBOX_SERVICE
 #!/bin/sh
-# Keeps the Happy daemon (which detaches) running as $HAPPY_USER with Happy's environment. It
-# can only run once the user has paired the box ('happy auth login'), so this checks every minute.
+# Keeps the Happy daemon (which detaches) running as $HAPPY_USER with Happy's environment, once
+# the box is paired: until $happy_home/access.key exists it starts nothing (the daemon
+# would only begin an interactive login and die), and looks again every minute.
 set -a; . /etc/vibebox/happy.env; set +a
 while true; do
-  su -s /bin/sh "$HAPPY_USER" -c 'cd ~ && (happy daemon status </dev/null 2>&1 | grep -qi "daemon is running" || happy daemon start </dev/null)' >/dev/null 2>&1 || true
+  if [ -s '$happy_home/access.key' ]; then
+    su -s /bin/sh "$HAPPY_USER" -c 'cd ~ && (happy daemon status </dev/null 2>&1 | grep -qi "daemon is running" || happy daemon start </dev/null)' >/dev/null 2>&1 || true
+  fi
   sleep 60
 done
 VIBEBOX_SERVICE

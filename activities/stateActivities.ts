@@ -7,7 +7,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
-import type { VibeBoxState } from '../workflows/definitions';
+import type { HappyState, VibeBoxState } from '../workflows/definitions';
 
 /** Who owns a box and what they asked for: enough to re-create a missing row from the workflow. */
 export interface BoxIdentity {
@@ -51,10 +51,22 @@ export const createStateActivities = ({ db, deployment }: { db: Db; deployment: 
       .returning({ id: vibeboxes.id });
     if (written.length > 0 || !input.restore) return;
     const { userId, planId, requestedProviderType, requestedRegion } = input.restore;
+    const happy = input.state.happy ? { happy: input.state.happy } : {};
     await db
       .insert(vibeboxes)
-      .values({ id: input.vibeboxId, userId, planId, requestedProviderType, requestedRegion, deployment, ...projection })
+      .values({ id: input.vibeboxId, userId, planId, requestedProviderType, requestedRegion, deployment, ...projection, ...happy })
       .onConflictDoNothing();
+  },
+
+  /**
+   * The Happy pairing, apart from the status: each has its own writer in the workflow. Written
+   * only over an older version, so a write that lands late never undoes a newer one.
+   */
+  async recordHappyState(input: { vibeboxId: string; happy: HappyState }): Promise<void> {
+    await db
+      .update(vibeboxes)
+      .set({ happy: input.happy, updatedAt: new Date() })
+      .where(and(eq(vibeboxes.id, input.vibeboxId), sql`coalesce((${vibeboxes.happy}->>'version')::int, -1) < ${input.happy.version}`));
   },
 
   /** A deleted VibeBox leaves no row (its audit rows stay). */

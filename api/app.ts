@@ -5,12 +5,14 @@ import type { Database } from '../lib/db';
 import { requireUser } from './auth';
 import { apiDocsRoutes } from './docs';
 import { errorHandler, HttpError, unknownRoute } from './errors';
+import { happyRoutes } from './happyRoutes';
+import type { HappyService } from './happyService';
 import { healthRoutes } from './health';
 import { buildOpenApiDocument } from './openapi';
 import { vibeboxRoutes } from './routes';
 import type { VibeBoxService } from './vibeboxService';
 
-export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService }): Express {
+export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService; happy: HappyService }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
@@ -27,6 +29,7 @@ export function createApp(deps: { database: Database; temporal: Client; service:
   });
   app.use(apiDocsRoutes());
   app.use(healthRoutes({ database: deps.database, temporal: deps.temporal }));
+  app.use('/api/vibeboxes/:id/happy', requireUser(deps.database.db), happyRoutes(deps.happy));
   app.use('/api/vibeboxes', requireUser(deps.database.db), vibeboxRoutes(deps.service));
   app.use(unknownRoute);
   app.use(errorHandler);

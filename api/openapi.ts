@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { PLANS } from '../workflows/plans';
 import { policies } from '../workflows/policies';
-import { ActionResult, CreatedVibeBox, CreateVibeBoxRequest, ErrorBody, VibeBox, VibeBoxList } from './schemas';
+import { ActionResult, CreatedVibeBox, CreateVibeBoxRequest, ErrorBody, HappyPairing, HappyStatus, VibeBox, VibeBoxList } from './schemas';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (id: string) => ({ content: { 'application/json': { schema: ref(id) } } });
@@ -38,9 +38,44 @@ function action(name: string, summary: string) {
   };
 }
 
+/** A Happy pairing step: it runs in the box, so besides the usual answers the box may not answer. */
+function happyStep(operationId: string, summary: string, result: string) {
+  return {
+    operationId,
+    summary,
+    parameters: [idParam],
+    responses: {
+      '202': { description: 'Accepted; the pairing as it stands after the step in the box', ...json(result) },
+      '400': error('Invalid request (the id, or a body with fields)'),
+      '409': error('Not allowed now: the VibeBox is not active, or already paired (the reason is in the message)'),
+      '502': error('The step in the box failed: the box or the Happy relay did not answer'),
+      ...common,
+    },
+  };
+}
+
+const happyPaths = {
+  '/api/vibeboxes/{id}/happy': {
+    get: {
+      operationId: 'getHappy',
+      summary: 'The VibeBox’s Happy pairing: unpaired / waiting (with the link) / paired (with the daemon as last checked) / expired / refused, with times',
+      parameters: [idParam],
+      responses: { '200': { description: 'OK', ...json('HappyStatus') }, '400': error('Invalid id'), ...common },
+    },
+  },
+  '/api/vibeboxes/{id}/happy/pairing': {
+    post: happyStep(
+      'pairHappy',
+      'Start (or renew) pairing Happy with a phone: returns the link and its QR code. Approve it in the Happy app; poll GET …/happy until paired. A renewal while the link is valid keeps it and moves its expiry; after expiry or a refusal a new link is made.',
+      'HappyPairing',
+    ),
+    delete: happyStep('unpairHappy', 'Unpair Happy: stop the daemon, remove the credentials (and any pending request) from the box', 'HappyStatus'),
+  },
+};
+
 export function buildOpenApiDocument(): Record<string, unknown> {
   // Every schema in api/schemas.ts carries a meta id; the registry export references them by id.
-  void [CreateVibeBoxRequest, VibeBox, CreatedVibeBox, VibeBoxList, ActionResult, ErrorBody];
+  void [CreateVibeBoxRequest, VibeBox, CreatedVibeBox, VibeBoxList, ActionResult, ErrorBody, HappyStatus, HappyPairing];
   const exported = z.toJSONSchema(z.globalRegistry, { unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
   const schemas = Object.fromEntries(
     Object.entries(exported.schemas).map(([id, { $schema: _drop, $id: _id, ...rest }]) => [id, rest]),
@@ -101,6 +136,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'Ready; each check with its time' }, '503': { description: 'Not ready; the failing check says why', headers: retryAfter } },
         },
       },
+      ...happyPaths,
     },
   };
 }

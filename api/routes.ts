@@ -7,7 +7,7 @@ import { validationError } from './errors';
 import { CreateVibeBoxRequest, VibeBoxIdParams } from './schemas';
 import type { VibeBoxService } from './vibeboxService';
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'params'): z.infer<T> {
+export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'params'): z.infer<T> {
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error, where);
   return result.data;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { PROVIDER_TYPES } from '../providers/types';
-import { VIBEBOX_STATUSES } from '../workflows/definitions';
+import { HAPPY_PAIRING_STATES, VIBEBOX_STATUSES } from '../workflows/definitions';
 import { PLAN_IDS } from '../workflows/plans';
 
 export const CreateVibeBoxRequest = z
@@ -50,6 +50,40 @@ export const VibeBoxList = z.object({ items: z.array(VibeBox) }).meta({ id: 'Vib
 export const ActionResult = z
   .object({ success: z.literal(true), message: z.string(), status: Status })
   .meta({ id: 'ActionResult' });
+
+const isoTime = (what: string) => z.string().nullable().describe(`${what} (ISO 8601; null: not yet, or not any more)`);
+
+export const HappyStatus = z
+  .object({
+    state: z
+      .enum(HAPPY_PAIRING_STATES)
+      .describe('unpaired; waiting for the phone to approve the link; paired; expired (the link lapsed unanswered) or refused (the answer did not open with the box’s key): ask again'),
+    link: z.string().nullable().describe('While waiting: happy://terminal?… for the Happy app (what the QR code holds)'),
+    webLink: z.string().nullable().describe('While waiting: the same request as a link to the Happy web app'),
+    requestedAt: isoTime('When this pairing request was first made'),
+    expiresAt: isoTime('When the link lapses (waiting) or lapsed (expired)'),
+    pairedAt: isoTime('When the box was paired'),
+    machineId: z.string().nullable().describe("happy-coder's id for this box at the Happy relay"),
+    daemonRunning: z.boolean().nullable().describe('Whether the Happy daemon ran and had reached the relay at checkedAt (null: never checked)'),
+    checkedAt: isoTime('When the daemon was last checked'),
+    lastError: z.string().nullable().describe('Why the last request did not end paired'),
+  })
+  .meta({ id: 'HappyStatus' });
+export type HappyStatus = z.infer<typeof HappyStatus>;
+
+export const HappyPairing = HappyStatus.extend({
+  qr: z
+    .object({
+      svg: z.string().describe('SVG markup'),
+      png: z.string().describe('data:image/png;base64,…'),
+    })
+    .nullable()
+    .describe('While waiting: the link as a QR code, to scan with the Happy app'),
+}).meta({ id: 'HappyPairing' });
+export type HappyPairing = z.infer<typeof HappyPairing>;
+
+/** POST …/happy/pairing takes no fields. */
+export const HappyPairingRequest = z.object({}).strict();
 
 export const ErrorBody = z
   .object({

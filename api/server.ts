@@ -9,11 +9,12 @@ import { connectDatabase, Database, migrateDatabase } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { SecretBox } from '../lib/secretBox';
 import { placementFromEnv } from '../providers/settings';
+import { parsePolicyOverrides, policies } from '../workflows/policies';
 import { createApp } from './app';
+import { createHappyService } from './happyService';
 import { connectTemporal } from './temporalClient';
 import { createVibeBoxService } from './vibeboxService';
 import { admissionRulesFromEnv } from './admission';
-import { policies } from '../workflows/policies';
 
 /**
  * How long a stopping API waits for the requests in flight (each is short: a Postgres read or
@@ -44,8 +45,10 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     // Configuration only: the API never calls a provider, and loads no adapter or cloud SDK.
     placement: placementFromEnv(env),
     admission: admissionRulesFromEnv(env),
+    policyOverrides: config.VIBEBOX_POLICY_OVERRIDES ? parsePolicyOverrides(config.VIBEBOX_POLICY_OVERRIDES) : undefined,
   });
-  const server = http.createServer(createApp({ database, temporal, service }));
+  const happy = createHappyService({ db: database.db, temporal });
+  const server = http.createServer(createApp({ database, temporal, service, happy }));
   const inFlight = new Set<http.ServerResponse>();
   server.on('request', (_req, res: http.ServerResponse) => {
     inFlight.add(res);

@@ -19,7 +19,7 @@ import { generatePassword } from '../lib/passwords';
 import type { SecretBox } from '../lib/secretBox';
 import { actionUpdates, boxWorkflowStart, TASK_QUEUE, VibeBoxAction, VibeBoxStatus, workflowIdFor } from '../workflows/definitions';
 import type { PlanId } from '../workflows/plans';
-import { policies } from '../workflows/policies';
+import { policies, PolicyOverrides } from '../workflows/policies';
 import { TRANSITIONAL_STATUS } from '../workflows/transitions';
 import { vibeBoxWorkflow } from '../workflows/vibebox';
 import {
@@ -51,6 +51,8 @@ export interface VibeBoxServiceDeps {
   placement: PlacementView;
   /** Quotas, create rate, key lifetime; policies.admission when absent. */
   admission?: AdmissionRules;
+  /** Tightened timings for every new box (VIBEBOX_POLICY_OVERRIDES: test platforms, staging). */
+  policyOverrides?: PolicyOverrides;
 }
 
 /** What create answers: a new box (202, with its password this once), or the box an earlier request with the same key made (200, no password). */
@@ -109,7 +111,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
   async function startWorkflow(row: VibeBoxRow): Promise<StartOutcome> {
     let startError: unknown;
     try {
-      const start = boxWorkflowStart({ ...row, planId: row.planId as PlanId }, taskQueue);
+      const start = boxWorkflowStart({ ...row, planId: row.planId as PlanId }, taskQueue, deps.policyOverrides);
       await withTemporalDeadline(temporal, temporalCall, () => temporal.workflow.start(vibeBoxWorkflow, start));
       return 'started';
     } catch (err) {

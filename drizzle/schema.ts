@@ -3,6 +3,7 @@
  * projection the API lists and authorizes against (DESIGN.md: one truth per fact).
  */
 import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { HappyState } from '../workflows/definitions';
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -73,6 +74,8 @@ export const vibeboxes = pgTable(
      * Rows written by anyone else (tests, earlier versions) default to "started".
      */
     workflowStartedAt: timestamp('workflow_started_at', { withTimezone: true }).defaultNow(),
+    /** The Happy pairing as the workflow last recorded it (public fields only; null: never asked). */
+    happy: jsonb('happy').$type<HappyState>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -35,6 +35,8 @@ const configSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** JSON of policy values to tighten for every new box (workflows/policies.ts); tests and staging only. */
+  VIBEBOX_POLICY_OVERRIDES: z.string().optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

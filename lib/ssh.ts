@@ -141,8 +141,18 @@ function connect(target: SshTarget, signal?: AbortSignal): Promise<{ client: Cli
         return !target.expectHostKey || target.expectHostKey === seen;
       },
     };
-    client.once('ready', () => resolve({ client, hostKey: seen }));
-    client.once('error', (err) => {
+    let settled = false;
+    client.once('ready', () => {
+      settled = true;
+      resolve({ client, hostKey: seen });
+    });
+    // Heard for the client's whole life: ssh2 may report one failure twice (a reset socket, then
+    // "Connection lost before handshake" — a box restarting behind its published port), and a
+    // live session's connection may fail later (its commands then fail on their own). An error
+    // event nobody hears would end the process.
+    client.on('error', (err) => {
+      if (settled) return;
+      settled = true;
       client.end();
       const refusedKey = target.expectHostKey && seen && seen !== target.expectHostKey;
       reject(refusedKey ? new HostKeyMismatchError(target.expectHostKey!, seen) : err);

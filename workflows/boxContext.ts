@@ -55,6 +55,8 @@ export class BoxContext {
   private provisioningScope?: wf.CancellationScope;
   /** A delete asked provisioning to stop: it must change nothing any more. */
   private provisioningAborted = false;
+  /** Told of every status change before it is recorded (e.g. the Happy pairing, which follows the box). */
+  private readonly statusObservers: Array<(status: VibeBoxStatus) => void> = [];
 
   constructor(
     readonly input: VibeBoxWorkflowInput,
@@ -73,9 +75,14 @@ export class BoxContext {
     return { vibeboxId: this.input.vibeboxId, providerType: r.providerType, region: r.region, resourceId: r.resourceId };
   }
 
+  onStatusChange(observer: (status: VibeBoxStatus) => void): void {
+    this.statusObservers.push(observer);
+  }
+
   /** State changes flow one way: workflow truth → search attributes → Postgres projection. */
   async setStatus(status: VibeBoxStatus, changes: Partial<VibeBoxState> = {}): Promise<void> {
     Object.assign(this.box, changes, { status });
+    for (const observe of this.statusObservers) observe(status);
     const where = this.box.resource;
     wf.upsertSearchAttributes([
       { key: searchAttributes.status, value: status },

@@ -103,6 +103,46 @@ export interface VibeBoxState {
   seq?: number;
   /** The create in flight (provisioning only). */
   creating?: CreateAttempt;
+  /** Happy pairing (absent until the first request): see HappyState. */
+  happy?: HappyState;
+}
+
+/**
+ * Where a box's Happy pairing stands: `unpaired`; `waiting` for the phone's answer to the link;
+ * `paired` (the daemon's health as last checked); `expired` (the link lapsed unanswered) or
+ * `refused` (the answer did not open with the box's key) — both ask for a new request.
+ */
+export const HAPPY_PAIRING_STATES = ['unpaired', 'waiting', 'paired', 'expired', 'refused'] as const;
+export type HappyPairingState = (typeof HAPPY_PAIRING_STATES)[number];
+
+/**
+ * A box's Happy pairing as the workflow keeps it, and as it is projected to Postgres. Public by
+ * construction: the pairing's public key and links, times, outcomes, the machine id. The pairing
+ * private key and the account token never leave the box (docs/happy.md).
+ */
+export interface HappyState {
+  state: HappyPairingState;
+  /** While waiting: the box's pairing public key (base64) and the links that carry it. */
+  publicKey?: string;
+  link?: string;
+  webLink?: string;
+  /** ISO times: the current request was first made / lapses. */
+  requestedAt?: string;
+  expiresAt?: string;
+  pairedAt?: string;
+  /** The credentials' shape in the box (happy-coder's dataKey = v2, legacy = v1). */
+  credentials?: 'v1' | 'v2';
+  /** happy-coder's id for this box at the relay. */
+  machineId?: string | null;
+  /** Whether the daemon ran and had reached the relay at `checkedAt`. */
+  daemonRunning?: boolean;
+  checkedAt?: string;
+  /** Why the last request did not end paired (refused, withdrawn, the box unreachable). */
+  lastError?: string;
+  /** The machine it was paired on: a box provisioned anew starts unpaired. */
+  resourceId?: string;
+  /** Bumped on every change; the projection keeps the highest (writes may land out of order). */
+  version: number;
 }
 
 export interface VibeBoxWorkflowInput {
@@ -158,6 +198,13 @@ export const RESOURCE_TAGS = {
 } as const;
 export const PROJECT_TAG_VALUE = 'vibebox';
 
+/**
+ * Happy pairing: start (or renew) a pairing — the result carries the link — and unpair. Updates
+ * for the same reason as the actions: an illegal request is refused at once with its reason.
+ */
+export const pairHappyUpdate = wf.defineUpdate<HappyState>('pairHappy');
+export const unpairHappyUpdate = wf.defineUpdate<HappyState>('unpairHappy');
+
 export const actionUpdates = {
   start: startUpdate,
   stop: stopUpdate,
@@ -189,7 +236,7 @@ export interface BoxToStart {
  * search attributes every time. REJECT_DUPLICATE makes a second start of the same box fail with
  * "already started" even after the first run closed, so starting again is always safe.
  */
-export function boxWorkflowStart(box: BoxToStart, taskQueue: string) {
+export function boxWorkflowStart(box: BoxToStart, taskQueue: string, policyOverrides?: PolicyOverrides) {
   const providerType = box.requestedProviderType && isProviderType(box.requestedProviderType) ? box.requestedProviderType : undefined;
   const input: VibeBoxWorkflowInput = {
     vibeboxId: box.id,
@@ -198,6 +245,7 @@ export function boxWorkflowStart(box: BoxToStart, taskQueue: string) {
     spec: specForPlan(box.planId),
     providerType,
     region: box.requestedRegion ?? undefined,
+    ...(policyOverrides ? { policyOverrides } : {}),
   };
   const attributes: SearchAttributePair[] = [
     { key: searchAttributes.vibeboxId, value: box.id },

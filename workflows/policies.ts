@@ -123,10 +123,41 @@ export const policies = {
    */
   wait: { initialInterval: 500, maxInterval: 5 * second, heartbeatTimeout: 60 * second, activitySlack: 30 * second },
   /**
+   * The worker passes an activity's heartbeats to the server at most `maxThrottle` apart (the
+   * SDK's default is up to a minute). A cancellation reaches the activity only in the answer to a
+   * heartbeat, so this bounds how long a cancelled step runs on — e.g. a Happy pairing wait that
+   * a renewal, an unpair or a stop is waiting to see end.
+   */
+  heartbeats: { maxThrottle: 3 * second },
+  /**
    * How long the API waits for a workflow to accept an Update before answering 503: acceptance
    * needs a worker, and without one the caller would wait forever.
    */
   updates: { acceptDeadline: 15 * second },
+  /**
+   * Happy pairing (docs/happy.md). A pairing link is valid for `pairingExpiry` (a new request
+   * replaces an expired one); once the phone answers, the daemon has `daemonTimeout` to reach the
+   * relay — and as long again after the box starts or restarts. One step in the box (begin,
+   * unpair, status) may take `stepTimeout` and is tried `stepAttempts` times, `stepInterval`
+   * apart. The wait for the answer runs until the link expires plus `waitSlack` (the SSH connect,
+   * writing the answer, the daemon's start); a wait that fails (box unreachable, worker lost) is
+   * tried again `waitInterval` apart, `waitAttempts` in a row, then the box is asked what it is.
+   * Heartbeats are due every `heartbeatTimeout` (the SDK sends them at most every 0.8 × that, so it
+   * also bounds how soon a cancelled wait learns of it). The API waits up to `requestDeadline` for
+   * the box to make a link.
+   */
+  happy: {
+    pairingExpiry: 10 * minute,
+    daemonTimeout: 60 * second,
+    stepTimeout: 2 * minute,
+    stepAttempts: 2,
+    stepInterval: 3 * second,
+    waitSlack: 3 * minute,
+    waitAttempts: 5,
+    waitInterval: 10 * second,
+    heartbeatTimeout: 20 * second,
+    requestDeadline: 60 * second,
+  },
   /** Continue-as-new before the history gets long (Temporal also suggests it). */
   history: { maxEvents: 5_000 },
   /**
@@ -190,6 +221,30 @@ export function resolvePolicies(overrides: PolicyOverrides = {}): Policies {
   }
   return out as Policies;
 }
+
+/**
+ * Overrides from text (an operator's or a test platform's VIBEBOX_POLICY_OVERRIDES, JSON): only
+ * sections and values that exist, each of the type it has here. A typo is an error, not a no-op.
+ */
+export function parsePolicyOverrides(text: string): PolicyOverrides {
+  const parsed: unknown = JSON.parse(text);
+  if (!isPlainObject(parsed)) throw new Error('policy overrides must be a JSON object of sections');
+  const known = policies as Record<string, Record<string, unknown>>;
+  for (const [section, values] of Object.entries(parsed)) {
+    if (!(section in known)) throw new Error(`no policy section "${section}"`);
+    if (!isPlainObject(values)) throw new Error(`policy section "${section}" must be an object`);
+    for (const [key, value] of Object.entries(values)) {
+      const current = known[section][key];
+      if (current === undefined) throw new Error(`no policy value "${section}.${key}"`);
+      if (typeof value !== typeof current || Array.isArray(current) || (typeof value === 'number' && !(value >= 0))) {
+        throw new Error(`policy value "${section}.${key}" must be a ${Array.isArray(current) ? 'list (not overridable)' : `non-negative ${typeof current}`}`);
+      }
+    }
+  }
+  return parsed as PolicyOverrides;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Throttling waits: 1, 2, 4, 8 s … or longer when the cloud said when to come back. */
 export function throttleDelay(attempt: number, retryAfterSeconds?: number, rule = policies.throttling): Ms {

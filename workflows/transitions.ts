@@ -3,7 +3,7 @@
  * illegal request is rejected with its reason and never queued.
  */
 import { ResourceStatus } from '../providers/types';
-import type { VibeBoxAction, VibeBoxStatus } from './definitions';
+import type { HappyPairingState, VibeBoxAction, VibeBoxStatus } from './definitions';
 
 /** Which actions each status allows. Transitional statuses allow none: wait for them to settle. */
 export const ALLOWED_ACTIONS: Record<VibeBoxStatus, readonly VibeBoxAction[]> = {
@@ -68,4 +68,35 @@ export function canPerform(status: VibeBoxStatus, action: VibeBoxAction): boolea
 
 export function assertTransition(status: VibeBoxStatus, action: VibeBoxAction): void {
   if (!canPerform(status, action)) throw new IllegalTransitionError(action, status);
+}
+
+/**
+ * The Happy pairing steps run in the box over SSH, so only a running box takes them; pairing a
+ * box that is already paired is refused (unpair first). Checked by the Updates' validators.
+ */
+export const HAPPY_STEPS = ['pairHappy', 'unpairHappy'] as const;
+export type HappyStep = (typeof HAPPY_STEPS)[number];
+
+export const HAPPY_STEP_RULES: Record<HappyStep, { boxStatuses: readonly VibeBoxStatus[]; refusedWhen: readonly HappyPairingState[] }> = {
+  pairHappy: { boxStatuses: ['active'], refusedWhen: ['paired'] },
+  unpairHappy: { boxStatuses: ['active'], refusedWhen: [] },
+};
+
+const HAPPY_STEP_VERBS: Record<HappyStep, string> = { pairHappy: 'pair Happy on', unpairHappy: 'unpair Happy on' };
+
+export class IllegalHappyStepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IllegalHappyStepError';
+  }
+}
+
+export function assertHappyStep(step: HappyStep, status: VibeBoxStatus, pairing: HappyPairingState): void {
+  const rule = HAPPY_STEP_RULES[step];
+  if (!rule.boxStatuses.includes(status)) {
+    throw new IllegalHappyStepError(`cannot ${HAPPY_STEP_VERBS[step]} a VibeBox that is ${status} (it must be ${rule.boxStatuses.join(' or ')})`);
+  }
+  if (rule.refusedWhen.includes(pairing)) {
+    throw new IllegalHappyStepError(`Happy is already ${pairing} on this VibeBox (unpair it first)`);
+  }
 }

@@ -2,8 +2,9 @@
  * vibeBoxWorkflow: one long-lived entity workflow per VibeBox (DESIGN.md, the one data path).
  * This file is the entity — its state, its Update handlers and its serve loop. What it does lives
  * beside it: provisioning.ts (create → wait RUNNING → configure Happy, and teardown),
- * operations.ts (start / stop / restart / delete / retry), retries.ts and providerSteps.ts (how
- * each step is tried). Every number it obeys is in policies.ts.
+ * operations.ts (start / stop / restart / delete / retry), happyPairing.ts (pairing Happy from the
+ * API, beside the serve loop), retries.ts and providerSteps.ts (how each step is tried). Every
+ * number it obeys is in policies.ts.
  */
 import * as wf from '@temporalio/workflow';
 import { BoxContext } from './boxContext';
@@ -18,6 +19,7 @@ import {
   VibeBoxWorkflowInput,
 } from './definitions';
 import { classify } from './failures';
+import { HappyPairing } from './happyPairing';
 import { checkResource, operations, Operations } from './operations';
 import { resolvePolicies } from './policies';
 import { destroyAll, provision } from './provisioning';
@@ -28,9 +30,13 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
   const ctx = new BoxContext(input, resolvePolicies(input.policyOverrides), box);
   const ops = operations(ctx);
   wireHandlers(ctx, ops);
+  const happy = new HappyPairing(ctx);
+  happy.wire();
+  happy.start();
   try {
     if (box.status === 'provisioning') await ctx.runProvisioning(() => provision(ctx));
-    await serve(ctx, ops);
+    await serve(ctx, ops, happy);
+    await happy.settle();
   } catch (err) {
     if (!wf.isCancellation(err)) throw err;
     await tearDownAfterCancel(ctx);
@@ -80,7 +86,7 @@ function wireHandlers(ctx: BoxContext, ops: Operations): void {
  * Serves until the box is deleted: Updates run as they come; the subscription's end deletes the
  * box; a long history continues as new (after the handlers in flight finish).
  */
-async function serve(ctx: BoxContext, ops: Operations): Promise<void> {
+async function serve(ctx: BoxContext, ops: Operations, happy: HappyPairing): Promise<void> {
   const { box, input, P } = ctx;
   const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : undefined;
   const isDeleted = () => box.status === 'deleted';
@@ -110,6 +116,8 @@ async function serve(ctx: BoxContext, ops: Operations): Promise<void> {
     }
     await wf.condition(wf.allHandlersFinished);
     if (historyFull() && !isDeleted()) {
+      await happy.settle(); // a pairing wait in progress resumes in the next run, from the state
+      await wf.condition(wf.allHandlersFinished); // an Update accepted meanwhile finishes in this run
       await wf.continueAsNew<typeof vibeBoxWorkflow>({ ...input, state: box });
     }
   }

@@ -256,13 +256,16 @@ function finish(publicKey, answer) {
   say('outcome', { outcome: 'paired', credentials: opened.kind });
 }
 
-/** Waits until the daemon's state file names a live process whose log shows it reached the relay. */
+/**
+ * Waits until the daemon's state file names a live process whose log shows it reached the relay.
+ * Without credentials no daemon can come, so there is nothing to wait for.
+ */
 async function verify(timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   let report;
   for (;;) {
     report = daemonReport();
-    if (report.online || Date.now() >= deadline) break;
+    if (report.online || Date.now() >= deadline || !credentialsKind()) break;
     await sleep(500);
   }
   say('daemon', { ...report, machineId: readJson(SETTINGS)?.machineId ?? null });
@@ -276,6 +279,8 @@ function daemonReport() {
   } catch {
     return { running: false, online: false };
   }
+  // After a restart the state file may name a pid that is now another process of this user.
+  if (!isDaemon(state.pid)) return { running: false, online: false };
   let online = false;
   try {
     // The daemon logs "[API MACHINE] Connected to server" once its socket is up (its own log file).
@@ -284,6 +289,15 @@ function daemonReport() {
     /* no log yet */
   }
   return { running: true, online, pid: state.pid, startedWithCliVersion: state.startedWithCliVersion ?? null };
+}
+
+/** The daemon runs as `happy daemon start-sync`; where /proc cannot say, the pid is taken at its word. */
+function isDaemon(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('daemon');
+  } catch {
+    return true;
+  }
 }
 
 function status() {

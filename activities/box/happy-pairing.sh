@@ -6,7 +6,8 @@
 #   happy-pairing <user> begin <ttl-ms>       new or kept pairing key, registered with the relay
 #   happy-pairing <user> wait <public-key>    until the phone answers (stdin held open = keep going)
 #   happy-pairing <user> activate <ms>        register the machine, start the daemon, verify it
-#   happy-pairing <user> status               pairing, credentials, daemon and `happy auth status`
+#   happy-pairing <user> status [<ms>]        pairing, credentials, daemon and `happy auth status`
+#                                             (first waiting up to <ms> for the daemon to come online)
 #   happy-pairing <user> unpair               stop the daemon, remove credentials and machine id
 #
 # Output: `::<tag> <json>` lines only. Nothing printed here holds a token or a private key; the
@@ -66,6 +67,7 @@ case "$step" in
     auth_report
     ;;
   status)
+    if [ -n "$arg" ]; then tool verify "$arg" </dev/null >/dev/null; fi
     tool status </dev/null
     auth_report
     ;;

@@ -101,6 +101,9 @@ describe('ownership', () => {
       ['POST', `/api/vibeboxes/${id}/restart`],
       ['POST', `/api/vibeboxes/${id}/retry`],
       ['DELETE', `/api/vibeboxes/${id}`],
+      ['GET', `/api/vibeboxes/${id}/happy`],
+      ['POST', `/api/vibeboxes/${id}/happy/pairing`],
+      ['DELETE', `/api/vibeboxes/${id}/happy/pairing`],
     ]) {
       const res = await p.call(other.token, method, path);
       expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
@@ -138,6 +141,8 @@ describe('OpenAPI', () => {
     expect(Object.keys(res.body.paths).sort()).toEqual([
       '/api/vibeboxes',
       '/api/vibeboxes/{id}',
+      '/api/vibeboxes/{id}/happy',
+      '/api/vibeboxes/{id}/happy/pairing',
       '/api/vibeboxes/{id}/restart',
       '/api/vibeboxes/{id}/retry',
       '/api/vibeboxes/{id}/start',
@@ -157,5 +162,29 @@ describe('OpenAPI', () => {
     expect(res.body.paths['/api/vibeboxes'].post.requestBody.content['application/json'].schema.$ref).toBe(
       '#/components/schemas/CreateVibeBoxRequest',
     );
+  });
+
+  it('documents Happy pairing with every status it answers', async () => {
+    const { body } = await p.call(undefined, 'GET', '/api/openapi.json');
+    const pairing = body.paths['/api/vibeboxes/{id}/happy/pairing'];
+    expect(Object.keys(pairing.post.responses).sort()).toEqual(['202', '400', '401', '404', '409', '502', '503']);
+    expect(Object.keys(pairing.delete.responses).sort()).toEqual(['202', '400', '401', '404', '409', '502', '503']);
+    expect(pairing.post.responses['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/HappyPairing');
+    expect(Object.keys(body.paths['/api/vibeboxes/{id}/happy'].get.responses).sort()).toEqual(['200', '400', '401', '404']);
+    const status = body.components.schemas.HappyStatus;
+    expect(status.properties.state.enum).toEqual(['unpaired', 'waiting', 'paired', 'expired', 'refused']);
+    expect(Object.keys(body.components.schemas.HappyPairing.properties)).toEqual([...Object.keys(status.properties), 'qr']);
+  });
+});
+
+describe('Happy pairing requests the API answers without a box', () => {
+  it('a box never paired reads as unpaired; one whose workflow is gone cannot be paired (409)', async () => {
+    const id = newVibeBoxId();
+    await p.database.db.insert(vibeboxes).values({ id, userId, planId: 'basic', status: 'active' });
+    expect((await p.call(token, 'GET', `/api/vibeboxes/${id}/happy`)).body).toMatchObject({ state: 'unpaired', link: null, daemonRunning: null });
+    const res = await p.call(token, 'POST', `/api/vibeboxes/${id}/happy/pairing`);
+    expect(res.status).toBe(409);
+    expectErrorShape(res.body, 'invalid_state');
+    await p.database.db.delete(vibeboxes).where(eq(vibeboxes.id, id));
   });
 });

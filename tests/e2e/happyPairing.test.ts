@@ -10,16 +10,16 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHappyPairingActivities, HappyPairingStart } from '../../activities/happyPairing';
 import type { BoxAddress } from '../../activities/boxSession';
 import nacl from 'tweetnacl';
-import { fromBase64, pairingAnswer, sealForTerminal, toBase64 } from '../../happy/crypto';
+import { pairingAnswer, sealForTerminal, toBase64 } from '../../happy/crypto';
 import { publicKeyFromLink } from '../../happy/links';
 import { HappyPhone } from '../../happy/phone';
 import { dockerBridgeAddress, HappyRelayHandle, RelayControlClient, startHappyRelay } from '../../happy/relay';
 import { happySettingsFrom } from '../../activities/happySettings';
 import { SecretBox } from '../../lib/secretBox';
-import { SshSession } from '../../lib/ssh';
 import { deleteUpdate, restartUpdate } from '../../workflows/definitions';
 import { policies } from '../../workflows/policies';
-import { StartedBox, startBox } from '../support/boxes';
+import { historyText, StartedBox, startBox } from '../support/boxes';
+import { captureOutput, databaseText, inBox as inBoxAs, SecretSet } from '../support/happySecrets';
 import { eventually, startPlatform, TestPlatform } from '../support/platform';
 
 let relay: HappyRelayHandle;
@@ -30,12 +30,11 @@ let address: BoxAddress;
 let acts: ReturnType<typeof createHappyPairingActivities>;
 
 /** Everything the platform printed while this file ran (its logs are JSON lines on stderr). */
-let logged = '';
-const realWrite = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+let output: ReturnType<typeof captureOutput>;
 /** Everything the activities returned or heartbeated: what a workflow's history would hold. */
 const history: unknown[] = [];
 /** Key material and tokens read out of the box as the test goes; none may show up anywhere else. */
-const secrets = new Set<string>();
+const secrets = new SecretSet();
 const figures: string[] = [];
 
 /** Runs one activity as a worker would, recording its result and heartbeats. */
@@ -48,29 +47,11 @@ async function activity<I, O>(fn: (input: I) => Promise<O>, input: I, env = new 
 }
 
 /** A root shell into the box, as its owner would have (the test's own eyes, not the platform's). */
-async function inBox(command: string): Promise<string> {
-  const ssh = await SshSession.open({ host: address.host, port: address.port, username: 'root', password: box.password }, { deadlineMs: policies.configure.sshConnectDeadline });
-  try {
-    const r = await ssh.exec(command);
-    if (r.code !== 0) throw new Error(`box command failed (${r.code}): ${r.stderr}`);
-    return r.stdout;
-  } finally {
-    ssh.close();
-  }
-}
+const login = () => ({ host: address.host, port: address.port, password: box.password });
+const inBox = (command: string) => inBoxAs(login(), command);
 
 /** The box's pairing and credentials files, remembered as secrets (every encoding we might leak them in). */
-async function collectSecrets(): Promise<void> {
-  const text = await inBox('cat /home/vibe/.happy/vibebox-pairing.json /home/vibe/.happy/access.key 2>/dev/null || true');
-  for (const m of text.matchAll(/"(secretKey|secret|machineKey|token)":\s*"([^"]+)"/g)) {
-    secrets.add(m[2]);
-    if (m[1] !== 'token') {
-      const bytes = fromBase64(m[2]);
-      secrets.add(Buffer.from(bytes).toString('hex'));
-      secrets.add(Buffer.from(bytes).toString('base64url'));
-    }
-  }
-}
+const collectSecrets = () => secrets.collectFromBox(login());
 
 const begin = (ttlMs = 10 * 60_000) => activity(acts.beginHappyPairing, { ...address, expiresAt: new Date(Date.now() + ttlMs).toISOString() });
 const complete = (publicKey: string, env?: MockActivityEnvironment) => activity(acts.completeHappyPairing, { ...address, publicKey }, env);
@@ -86,9 +67,7 @@ beforeAll(async () => {
   // Every line the platform would log, at every level, is captured for the secrets sweep.
   process.env.LOG_LEVEL = 'debug';
   // Kept, not shown: debug logging is loud. (Jest's own reporting does not go through these.)
-  const capture = ((chunk: string | Uint8Array) => ((logged += String(chunk)), true)) as typeof process.stderr.write;
-  process.stderr.write = capture;
-  process.stdout.write = capture;
+  output = captureOutput();
   relay = await startHappyRelay({ host: await dockerBridgeAddress() });
   control = new RelayControlClient(relay.url);
   p = await startPlatform({ ENABLED_PROVIDERS: 'docker', HAPPY_SERVER_URL: relay.url });
@@ -101,9 +80,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   process.env.LOG_LEVEL = logLevel;
-  process.stderr.write = realWrite.err;
-  process.stdout.write = realWrite.out;
-  if (figures.length) realWrite.out(`\nHappy pairing figures:\n  ${figures.join('\n  ')}\n`);
+  output?.restore();
+  if (figures.length) process.stdout.write(`\nHappy pairing figures:\n  ${figures.join('\n  ')}\n`);
   await box?.handle.executeUpdate(deleteUpdate).catch(() => undefined);
   await box?.handle.result().catch(() => undefined);
   await p?.close();
@@ -245,27 +223,24 @@ it('a V1 answer (an older app) pairs too, and the daemon comes online', async ()
   figures.push(`begin → paired, daemon online, phone approving at once (V1): ${((Date.now() - asked) / 1000).toFixed(1)} s`);
   expect(result).toMatchObject({ outcome: 'paired', credentials: 'v1', daemon: { online: true }, auth: { authenticated: true } });
   await collectSecrets();
-  secrets.add(toBase64(phone.seed));
+  secrets.add(toBase64(phone.seed), 'key');
   const written = JSON.parse(await inBox('cat /home/vibe/.happy/access.key'));
   expect(written.secret).toBe(toBase64(phone.seed));
   await eventually(() => phone.machines(), (ms) => ms.some((m) => (m.daemonState as { status?: string })?.status === 'running'), 30_000);
 });
 
 it('no token or key material is in the logs, in Postgres or in what the activities returned', async () => {
-  expect(secrets.size).toBeGreaterThanOrEqual(10);
-  const tables = await p.database.pool.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
-  let rows = '';
-  for (const { table_name } of tables.rows) {
-    const dump = await p.database.pool.query(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
-    rows += dump.rows.map((r) => r.row).join('\n');
-  }
-  const workflowHistory = JSON.stringify(await box.handle.fetchHistory(), (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  expect(secrets.values.size).toBeGreaterThanOrEqual(10);
+  const rows = await databaseText(p);
+  const workflowHistory = historyText(await box.handle.fetchHistory());
   const returned = JSON.stringify(history);
+  const logged = output.text();
   // The sweep looks where the secrets would be: the platform's logs, the box's rows, the pairings.
   expect(logged).toContain('"component":"DockerProvider"');
   expect(rows).toContain(box.id);
   expect(returned).toContain(v2.publicKey);
-  for (const secret of secrets) {
+  expect(workflowHistory).toContain(`"vibeboxId":"${box.id}"`); // payloads were decoded
+  for (const secret of secrets.values) {
     expect(logged).not.toContain(secret);
     expect(rows).not.toContain(secret);
     expect(returned).not.toContain(secret);

@@ -11,6 +11,7 @@ import { happyScript, parseReport } from '../../activities/happyScript';
 import { happySettingsFrom } from '../../activities/happySettings';
 import { SshSession } from '../../lib/ssh';
 import { searchAttributes, workflowIdFor } from '../../workflows/definitions';
+import { historyText } from '../support/boxes';
 import { eventually, startPlatform, TestPlatform } from '../support/platform';
 
 const docker = new Docker();
@@ -21,9 +22,6 @@ beforeAll(async () => {
 });
 afterAll(() => p?.close());
 
-/** History with every payload decoded to text, so a secret in it would show. */
-const historyText = (history: unknown) =>
-  JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
 
 const containerState = async (id: string) => (await docker.getContainer(id).inspect()).State;
 
@@ -122,6 +120,6 @@ it('create → active → SSH → stop → start → restart → delete, with Do
   expect(actions.some((a) => a === 'deleteResource' || a === 'forceDeleteResource')).toBe(true);
   expect(JSON.stringify(audit)).not.toContain(sshPassword);
   const history = await p.temporal.workflow.getHandle(workflowIdFor(id)).fetchHistory();
-  expect(historyText(history)).toContain(id); // the check below reads decoded payloads
+  expect(historyText(history)).toContain(`"vibeboxId":"${id}"`); // the check below reads decoded payloads
   expect(historyText(history)).not.toContain(sshPassword);
 });

@@ -76,6 +76,15 @@ export async function rowOf(p: TestPlatform, id: string) {
   return row;
 }
 
+/**
+ * A workflow history as text with every payload decoded in place, so a secret in one would show.
+ * (As JSON the history's protobuf classes turn payload bytes into base64, where a search for a
+ * secret finds nothing.)
+ */
+export function historyText(history: unknown): string {
+  return JSON.stringify(history).replace(/"data":"([A-Za-z0-9+/=]*)"/g, (_m, b64: string) => `"data":${Buffer.from(b64, 'base64').toString('utf8')}`);
+}
+
 /** Activity inputs scheduled in the history, by activity type — to see what the workflow decided. */
 export async function scheduledActivities(handle: WorkflowHandle): Promise<Array<{ type: string; input: any }>> {
   const history = await handle.fetchHistory();

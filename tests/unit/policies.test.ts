@@ -1,4 +1,4 @@
-import { policies, resolvePolicies, throttleDelay } from '../../workflows/policies';
+import { parsePolicyOverrides, policies, resolvePolicies, throttleDelay } from '../../workflows/policies';
 
 describe('workflow policies carry the seed numbers', () => {
   it('create: 10 minutes, 3 tries 5 s apart', () => {
@@ -49,5 +49,34 @@ describe('workflow policies carry the seed numbers', () => {
   });
   it('a database outage budget outlasts a 30 s outage', () => {
     expect(policies.dependencies.databaseRetry.budget).toBeGreaterThan(30_000);
+  });
+});
+
+describe('Happy pairing policy', () => {
+  it('a link is valid for 10 minutes; the daemon has a minute to reach the relay; the wait outlives the link by the time activation takes', () => {
+    expect(policies.happy).toMatchObject({ pairingExpiry: 600_000, daemonTimeout: 60_000 });
+    expect(policies.happy.waitSlack).toBeGreaterThanOrEqual(policies.configure.sshConnectDeadline + policies.happy.daemonTimeout);
+    expect(policies.happy.heartbeatTimeout).toBeLessThan(policies.happy.stepTimeout);
+  });
+});
+
+describe('policy overrides from text (VIBEBOX_POLICY_OVERRIDES)', () => {
+  it('takes known values of the right type', () => {
+    expect(parsePolicyOverrides('{"happy":{"pairingExpiry":45000},"stop":{"forceAfterTimeout":false}}')).toEqual({
+      happy: { pairingExpiry: 45_000 },
+      stop: { forceAfterTimeout: false },
+    });
+  });
+
+  it.each([
+    ['not JSON', '{happy', /JSON/],
+    ['not an object', '[1]', /object of sections/],
+    ['an unknown section', '{"hapy":{}}', /no policy section "hapy"/],
+    ['an unknown value', '{"happy":{"expiry":1}}', /no policy value "happy.expiry"/],
+    ['a value of another type', '{"happy":{"pairingExpiry":"45s"}}', /non-negative number/],
+    ['a negative number', '{"happy":{"pairingExpiry":-1}}', /non-negative number/],
+    ['a list', '{"failover":{"onKinds":[]}}', /not overridable/],
+  ])('refuses %s', (_name, text, message) => {
+    expect(() => parsePolicyOverrides(text)).toThrow(message);
   });
 });

@@ -1,6 +1,17 @@
-import { VIBEBOX_ACTIONS, VIBEBOX_STATUSES } from '../../workflows/definitions';
+import { HAPPY_PAIRING_STATES, VIBEBOX_ACTIONS, VIBEBOX_STATUSES } from '../../workflows/definitions';
 import { ResourceStatus } from '../../providers/types';
-import { ALLOWED_ACTIONS, assertTransition, canPerform, IllegalTransitionError, SETTLES_TO, statusFromProvider, TRANSITIONAL_STATUS } from '../../workflows/transitions';
+import {
+  ALLOWED_ACTIONS,
+  assertHappyStep,
+  assertTransition,
+  canPerform,
+  HAPPY_STEPS,
+  IllegalHappyStepError,
+  IllegalTransitionError,
+  SETTLES_TO,
+  statusFromProvider,
+  TRANSITIONAL_STATUS,
+} from '../../workflows/transitions';
 
 describe('transition table (seed: 状态转换规则)', () => {
   it('running boxes may stop, restart or delete; nothing else', () => {
@@ -53,5 +64,31 @@ describe('what a box is when an operation did not finish, from the provider stat
     expect(SETTLES_TO[ResourceStatus.STOPPING]).toBe(ResourceStatus.STOPPED);
     expect(SETTLES_TO[ResourceStatus.STARTING]).toBe(ResourceStatus.RUNNING);
     expect(SETTLES_TO[ResourceStatus.RUNNING]).toBeUndefined();
+  });
+});
+
+describe('Happy pairing steps (they run in the box over SSH)', () => {
+  it('only an active box may be paired or unpaired', () => {
+    for (const status of VIBEBOX_STATUSES) {
+      for (const step of HAPPY_STEPS) {
+        const allowed = (() => {
+          try {
+            assertHappyStep(step, status, 'unpaired');
+            return true;
+          } catch (err) {
+            expect(err).toBeInstanceOf(IllegalHappyStepError);
+            return false;
+          }
+        })();
+        expect({ status, step, allowed }).toEqual({ status, step, allowed: status === 'active' });
+      }
+    }
+    expect(() => assertHappyStep('pairHappy', 'stopped', 'unpaired')).toThrow('cannot pair Happy on a VibeBox that is stopped (it must be active)');
+  });
+
+  it('a paired box is not paired again (unpair first); every other pairing state may ask anew', () => {
+    expect(() => assertHappyStep('pairHappy', 'active', 'paired')).toThrow('Happy is already paired on this VibeBox (unpair it first)');
+    for (const state of ['unpaired', 'waiting', 'expired', 'refused'] as const) expect(() => assertHappyStep('pairHappy', 'active', state)).not.toThrow();
+    for (const state of HAPPY_PAIRING_STATES) expect(() => assertHappyStep('unpairHappy', 'active', state)).not.toThrow();
   });
 });

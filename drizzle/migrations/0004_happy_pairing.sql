@@ -1,0 +1,1 @@
+ALTER TABLE "vibeboxes" ADD COLUMN "happy" jsonb;
