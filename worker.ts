@@ -19,6 +19,8 @@ import { policies } from './workflows/policies';
 import { fleetSchedules, FleetSettings } from './workflows/schedules';
 import { configureTaskQueue } from './workflows/definitions';
 import { publishProviderCapacity } from './activities/capacity';
+import { WorkerMetrics } from './activities/metrics';
+import { scrape, serveMetrics } from './lib/metrics';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -26,15 +28,25 @@ export interface WorkerHandle {
   configureWorkers: Worker[];
   /** Resolves when every worker has stopped. */
   running: Promise<void>;
+  /** Where Prometheus scrapes this worker (WORKER_METRICS_PORT), when it serves metrics. */
+  metricsUrl?: string;
   shutdown(): Promise<void>;
 }
 
 const SDK_LOG_LEVELS: Record<string, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
-/** The SDK's own logs follow LOG_LEVEL too. The runtime is per process: only the first call installs it. */
-function installRuntimeOnce(): void {
+/**
+ * The SDK's own logs follow LOG_LEVEL too, and with TEMPORAL_METRICS_ADDRESS its runtime metrics
+ * go to a Prometheus exporter there. The runtime is per process: only the first call installs it.
+ */
+function installRuntimeOnce(config: AppConfig): void {
   try {
-    Runtime.install({ logger: new DefaultLogger(SDK_LOG_LEVELS[(process.env.LOG_LEVEL ?? 'info').toLowerCase()] ?? 'INFO') });
+    Runtime.install({
+      logger: new DefaultLogger(SDK_LOG_LEVELS[(process.env.LOG_LEVEL ?? 'info').toLowerCase()] ?? 'INFO'),
+      ...(config.TEMPORAL_METRICS_ADDRESS
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.TEMPORAL_METRICS_ADDRESS, countersTotalSuffix: true, useSecondsForDurations: true } } } }
+        : {}),
+    });
   } catch {
     // Already installed (a second worker in the same process, as in tests).
   }
@@ -52,8 +64,9 @@ function fleetSettingsFrom(config: AppConfig): FleetSettings {
 }
 
 export async function startWorker(config: AppConfig, opts: { database?: Database; env?: Record<string, string | undefined> } = {}): Promise<WorkerHandle> {
-  installRuntimeOnce();
+  installRuntimeOnce(config);
   const log = createLogger('worker');
+  const metrics = new WorkerMetrics();
   const database = opts.database ?? connectDatabase(config.DATABASE_URL, policies.dependencies.database);
   await migrateDatabase(database);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -70,7 +83,9 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
     log,
     temporal,
     deployment: deploymentOf(config),
+    metrics,
   });
+  const interceptors = { activity: [metrics.activityInterceptor] };
   // Heartbeats reach the server every few seconds (the SDK's default throttle lets a 2-minute
   // heartbeat timeout go 60 s unheard): an activity then outlives a Temporal outage of up to its
   // heartbeat timeout minus this, instead of being timed out when the server comes back; and a
@@ -85,6 +100,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
     workflowsPath: require.resolve('./workflows'),
     // configureHappy stays here too, for configure work scheduled on this queue before it had queues of its own.
     activities,
+    interceptors,
   });
   // configureHappy on one queue per provider type, a bounded number at once: a burst queues here.
   const configureWorkers = await Promise.all(
@@ -96,6 +112,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
         activities: { configureHappy: activities.configureHappy },
         maxConcurrentActivityTaskExecutions: policies.configureConcurrency[type],
         ...heartbeats,
+        interceptors,
       }),
     ),
   );
@@ -103,6 +120,12 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
   await publishProviderCapacity({ db: database.db, providers, log });
   // The fleet's control loops run on Schedules: declared here, idempotently, at every start.
   await ensureSchedules(temporal, fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies, fleetSettingsFrom(config)));
+  // One scrape shows ours and, when exported, the SDK runtime's (scraped from its exporter).
+  const runtimeMetricsUrl = config.TEMPORAL_METRICS_ADDRESS ? `http://${config.TEMPORAL_METRICS_ADDRESS}/metrics` : undefined;
+  const metricsServer =
+    config.WORKER_METRICS_PORT === undefined
+      ? undefined
+      : await serveMetrics(config.HOST, config.WORKER_METRICS_PORT, async () => (await metrics.registry.metrics()) + (runtimeMetricsUrl ? await scrape(runtimeMetricsUrl) : ''));
   const all = [worker, ...configureWorkers];
   const stopAll = () => all.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
   // One worker failing stops the others; the connection closes once they have all drained.
@@ -112,15 +135,17 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
       if (failed) throw failed.reason;
     })
     .finally(async () => {
+      await metricsServer?.close();
       await connection.close();
       await clientConnection.close();
       if (!opts.database) await database.close();
     });
-  log.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS });
+  log.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: metricsServer?.url });
   return {
     worker,
     configureWorkers,
     running,
+    metricsUrl: metricsServer?.url,
     async shutdown() {
       stopAll();
       await running;

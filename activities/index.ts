@@ -11,6 +11,7 @@ import { recordProviderCalls } from './audit';
 import { createHappyActivities } from './configureHappy';
 import { createHappyPairingActivities } from './happyPairing';
 import type { HappySettings } from './happyScript';
+import type { WorkerMetrics } from './metrics';
 import { createProviderActivities } from './providerActivities';
 import { createReconcileActivities } from './reconcileActivities';
 import { createStateActivities } from './stateActivities';
@@ -27,10 +28,13 @@ export interface ActivityDeps {
   temporal: Client;
   /** This platform's name on every resource and row it makes (lib/config.ts deploymentOf). */
   deployment: string;
+  /** Counts provider calls and recorded statuses when given (worker.ts serves them). */
+  metrics?: WorkerMetrics;
 }
 
 export const createActivities = (deps: ActivityDeps) => {
   recordProviderCalls(deps);
+  deps.metrics?.observeProviders(deps.providers);
   return {
     ...createProviderActivities(deps),
     ...createHappyActivities(deps),

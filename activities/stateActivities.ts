@@ -8,6 +8,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import { vibeboxes } from '../drizzle/schema';
 import type { Db } from '../lib/db';
 import type { HappyState, VibeBoxState } from '../workflows/definitions';
+import type { WorkerMetrics } from './metrics';
 
 /** Who owns a box and what they asked for: enough to re-create a missing row from the workflow. */
 export interface BoxIdentity {
@@ -17,7 +18,7 @@ export interface BoxIdentity {
   requestedRegion?: string;
 }
 
-export const createStateActivities = ({ db, deployment }: { db: Db; deployment: string }) => ({
+export const createStateActivities = ({ db, deployment, metrics }: { db: Db; deployment: string; metrics?: WorkerMetrics }) => ({
   /**
    * Writes the state if its `seq` is newer than the row's. A new machine (another resource id)
    * has a new SSH host key, so the one recorded for an earlier machine is forgotten. With
@@ -26,6 +27,7 @@ export const createStateActivities = ({ db, deployment }: { db: Db; deployment: 
    */
   async recordState(input: { vibeboxId: string; state: VibeBoxState; restore?: BoxIdentity }): Promise<void> {
     const { status, resource, lastError, seq = 0 } = input.state;
+    metrics?.statusRecorded(status, resource?.providerType, resource?.region);
     const resourceId = resource?.resourceId ?? null;
     const projection = {
       status,

@@ -6,6 +6,7 @@ import { requireUser } from './auth';
 import { apiDocsRoutes } from './docs';
 import { errorHandler, HttpError, unknownRoute } from './errors';
 import { happyRoutes } from './happyRoutes';
+import { ApiMetrics } from './metrics';
 import type { HappyService } from './happyService';
 import { healthRoutes } from './health';
 import { buildOpenApiDocument } from './openapi';
@@ -15,6 +16,9 @@ import type { VibeBoxService } from './vibeboxService';
 export function createApp(deps: { database: Database; temporal: Client; service: VibeBoxService; happy: HappyService }): Express {
   const app = express();
   app.disable('x-powered-by');
+  const openapi = buildOpenApiDocument();
+  const metrics = new ApiMetrics(Object.keys(openapi.paths as Record<string, unknown>));
+  app.use(metrics.middleware);
   app.use(express.json({ limit: '64kb' }));
   app.use((req, _res, next) => {
     // A body that is not JSON must not slip through as "no fields" and create a default box.
@@ -23,11 +27,11 @@ export function createApp(deps: { database: Database; temporal: Client; service:
     }
     next();
   });
-  const openapi = buildOpenApiDocument();
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
   app.use(apiDocsRoutes());
+  app.use(metrics.routes());
   app.use(healthRoutes({ database: deps.database, temporal: deps.temporal }));
   app.use('/api/vibeboxes/:id/happy', requireUser(deps.database.db), happyRoutes(deps.happy));
   app.use('/api/vibeboxes', requireUser(deps.database.db), vibeboxRoutes(deps.service));

@@ -52,6 +52,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     log.error('unhandled error', { method: req.method, path: req.path, error: err });
     e = new HttpError(500, 'internal', 'internal error');
   }
+  // For the request metrics (api/metrics.ts): the refusal's code, not only its status.
+  res.locals.errorCode = e.code;
   if (e.retryAfterMs !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))));
   res.status(e.status).json({ error: { code: e.code, message: redactText(e.message), ...(e.details ? { details: e.details } : {}) } });
 };

@@ -125,6 +125,14 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/api/vibeboxes/{id}/stop': action('stop', 'Stop a running VibeBox (force-stop after the timeout)'),
       '/api/vibeboxes/{id}/restart': action('restart', 'Restart a running VibeBox'),
       '/api/vibeboxes/{id}/retry': action('retry', 'Provision a VibeBox in `error` again (a new machine; the login password stays)'),
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          summary: 'Prometheus metrics of this API process (text exposition format)',
+          security: [],
+          responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
+      },
       '/healthz': {
         get: { operationId: 'liveness', summary: 'Liveness: the API process serves HTTP (checks no dependency)', security: [], responses: { '200': { description: 'Alive' } } },
       },

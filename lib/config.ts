@@ -35,6 +35,10 @@ const configSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** The worker serves Prometheus metrics on this port (GET /metrics) when set; 0 picks a free one. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** host:port for the Temporal SDK runtime's own Prometheus exporter; the worker's /metrics includes it. Off when unset. */
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').optional(),
   /** JSON of policy values to tighten for every new box (workflows/policies.ts); tests and staging only. */
   VIBEBOX_POLICY_OVERRIDES: z.string().optional(),
 });

@@ -69,6 +69,9 @@ async function main(): Promise<void> {
   Object.assign(env, happyRelay.env);
   stops.push(happyRelay.close);
 
+  // Prometheus scrapes the worker here (ours and the Temporal SDK runtime's) and the API at /metrics.
+  env.WORKER_METRICS_PORT ??= '9464';
+  env.TEMPORAL_METRICS_ADDRESS ??= '127.0.0.1:9465';
   const config = loadConfig(env);
   const worker = await startWorker(config, { env });
   const api = await startApi(config, { env });
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
       'VibeBox is running.',
       `  API            ${api.url}  (OpenAPI: ${api.url}/api/openapi.json)`,
       `  Temporal UI    http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233}`,
+      `  Metrics        ${api.url}/metrics (API), ${worker.metricsUrl ?? 'off'} (worker)`,
       `  Database       ${redactText(env.DATABASE_URL)}`,
       `  Docker         ${dockerProblem ? `off (${dockerProblem})` : 'on'}`,
       ...clouds.started.map((c) => `  ${c.cloud.padEnd(14)} emulated at ${c.url} (no keys set; control API ${c.url}/_emulator)`),

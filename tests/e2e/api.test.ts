@@ -148,6 +148,7 @@ describe('OpenAPI', () => {
       '/api/vibeboxes/{id}/start',
       '/api/vibeboxes/{id}/stop',
       '/healthz',
+      '/metrics',
       '/readyz',
     ]);
     // Every refusal the create can answer is documented, those worth retrying with Retry-After.
@@ -170,7 +171,7 @@ describe('OpenAPI', () => {
     expect(Object.keys(pairing.post.responses).sort()).toEqual(['202', '400', '401', '404', '409', '502', '503']);
     expect(Object.keys(pairing.delete.responses).sort()).toEqual(['202', '400', '401', '404', '409', '502', '503']);
     expect(pairing.post.responses['202'].content['application/json'].schema.$ref).toBe('#/components/schemas/HappyPairing');
-    expect(Object.keys(body.paths['/api/vibeboxes/{id}/happy'].get.responses).sort()).toEqual(['200', '400', '401', '404']);
+    expect(Object.keys(body.paths['/api/vibeboxes/{id}/happy'].get.responses).sort()).toEqual(['200', '400', '401', '404', '503']);
     const status = body.components.schemas.HappyStatus;
     expect(status.properties.state.enum).toEqual(['unpaired', 'waiting', 'paired', 'expired', 'refused']);
     expect(Object.keys(body.components.schemas.HappyPairing.properties)).toEqual([...Object.keys(status.properties), 'qr']);
