@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { happySettingsFrom } from './activities/happySettings';
-import { AppConfig, loadConfig } from './lib/config';
+import { AppConfig, deploymentOf, loadConfig } from './lib/config';
 import { connectDatabase, Database, migrateDatabase } from './lib/db';
 import { createLogger } from './lib/logger';
 import { SecretBox } from './lib/secretBox';
@@ -16,7 +16,7 @@ import { createProviderFactory } from './providers/factory';
 import { ProviderPool } from './providers/pool';
 import { ensureSchedules } from './lib/temporalSchedules';
 import { policies } from './workflows/policies';
-import { fleetSchedules } from './workflows/schedules';
+import { fleetSchedules, FleetSettings } from './workflows/schedules';
 import { configureTaskQueue } from './workflows/definitions';
 import { publishProviderCapacity } from './activities/capacity';
 import { WorkerMetrics } from './activities/metrics';
@@ -52,6 +52,17 @@ function installRuntimeOnce(config: AppConfig): void {
   }
 }
 
+/** The reconciler's operator settings (seconds in the environment, milliseconds in policy). */
+function fleetSettingsFrom(config: AppConfig): FleetSettings {
+  const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+  return {
+    reconcileDryRun: config.RECONCILE_DRY_RUN,
+    reconcileEvery: ms(config.RECONCILE_EVERY_SECONDS),
+    orphanGrace: ms(config.RECONCILE_ORPHAN_GRACE_SECONDS),
+    rowGrace: ms(config.RECONCILE_ROW_GRACE_SECONDS),
+  };
+}
+
 export async function startWorker(config: AppConfig, opts: { database?: Database; env?: Record<string, string | undefined> } = {}): Promise<WorkerHandle> {
   installRuntimeOnce(config);
   const log = createLogger('worker');
@@ -59,6 +70,9 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
   const database = opts.database ?? connectDatabase(config.DATABASE_URL, policies.dependencies.database);
   await migrateDatabase(database);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // A client of its own for the activities that ask box workflows (the reconciler) and for the Schedules.
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   const providers = new ProviderPool(createProviderFactory(), opts.env ?? process.env);
   const activities = createActivities({
     db: database.db,
@@ -68,6 +82,8 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
     databaseRetry: policies.dependencies.databaseRetry,
     log,
     alertWebhookUrl: (opts.env ?? process.env).VIBEBOX_ALERT_WEBHOOK_URL || undefined,
+    temporal,
+    deployment: deploymentOf(config),
     metrics,
   });
   const interceptors = { activity: [metrics.activityInterceptor] };
@@ -104,12 +120,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
   // The API refuses plans that cannot fit; it learns what Docker can place from here.
   await publishProviderCapacity({ db: database.db, providers, log });
   // The fleet's control loops run on Schedules: declared here, idempotently, at every start.
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  try {
-    await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies));
-  } finally {
-    await clientConnection.close();
-  }
+  await ensureSchedules(temporal, fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies, fleetSettingsFrom(config)));
   // One scrape shows ours and, when exported, the SDK runtime's (scraped from its exporter).
   const runtimeMetricsUrl = config.TEMPORAL_METRICS_ADDRESS ? `http://${config.TEMPORAL_METRICS_ADDRESS}/metrics` : undefined;
   const metricsServer =
@@ -127,6 +138,7 @@ export async function startWorker(config: AppConfig, opts: { database?: Database
     .finally(async () => {
       await metricsServer?.close();
       await connection.close();
+      await clientConnection.close();
       if (!opts.database) await database.close();
     });
   log.info('worker running', { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: metricsServer?.url });

@@ -12,6 +12,7 @@ import type { SecretBox } from '../lib/secretBox';
 import { HostKeyMismatchError, SshSession } from '../lib/ssh';
 import { ProviderError } from '../providers/errors';
 import { databaseSteps } from './databaseSteps';
+import { heartbeating } from './heartbeat';
 
 export interface BoxSessionDeps {
   db: Db;
@@ -41,16 +42,22 @@ export async function withBoxSession<T>(deps: BoxSessionDeps, address: BoxAddres
     deps.db.select({ sealed: vibeboxes.sshPasswordEnc, hostKey: vibeboxes.sshHostKey }).from(vibeboxes).where(eq(vibeboxes.id, address.vibeboxId)),
   );
   if (!row?.sealed) throw new ProviderError('InvalidRequest', `no login password on record for ${address.vibeboxId}`);
-  ctx.heartbeat({ step: 'connect' });
-  const session = await SshSession.open(
-    {
-      host: address.host,
-      port: address.port,
-      username: address.user,
-      password: deps.secrets.open(row.sealed),
-      expectHostKey: row.hostKey ?? undefined,
-    },
-    { deadlineMs: address.connectDeadlineMs, onRetry: () => ctx.heartbeat({ step: 'connect' }) },
+  const sealed = row.sealed;
+  // Heartbeats while connecting too: a box deleted meanwhile cancels the activity, and only a
+  // heartbeat brings that news — which then ends the connection attempt at once.
+  const session = await heartbeating(
+    () => ({ step: 'connect' }),
+    () =>
+      SshSession.open(
+        {
+          host: address.host,
+          port: address.port,
+          username: address.user,
+          password: deps.secrets.open(sealed),
+          expectHostKey: row.hostKey ?? undefined,
+        },
+        { deadlineMs: address.connectDeadlineMs, signal: ctx.cancellationSignal },
+      ),
   ).catch((err: Error & { level?: string }) => {
     const kind = err instanceof HostKeyMismatchError || err.level === 'client-authentication' ? 'AuthFailed' : 'Transient';
     throw new ProviderError(kind, `ssh to ${address.host}:${address.port} failed: ${err.message}`);

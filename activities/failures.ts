@@ -11,7 +11,7 @@ import { isProviderError } from '../providers/errors';
 export function toApplicationFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (isProviderError(err)) {
-    const details: FailureDetails = { code: err.code, requestId: err.requestId, retryAfterSeconds: err.retryAfterSeconds };
+    const details: FailureDetails = { code: err.code, requestId: err.requestId, retryAfterSeconds: err.retryAfterSeconds, createAccepted: err.createAccepted };
     const type: FailureKind = err.kind;
     return ApplicationFailure.create({
       type,

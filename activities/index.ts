@@ -2,6 +2,7 @@
  * The activity factory: dependencies injected, never module globals (Temporal's samples).
  * Workflows import only the types from here.
  */
+import type { Client } from '@temporalio/client';
 import type { DatabaseRetry, Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { SecretBox } from '../lib/secretBox';
@@ -13,6 +14,7 @@ import type { HappySettings } from './happyScript';
 import type { WorkerMetrics } from './metrics';
 import { createProviderActivities } from './providerActivities';
 import { createHealthActivities } from './providerHealth';
+import { createReconcileActivities } from './reconcileActivities';
 import { createStateActivities } from './stateActivities';
 
 export interface ActivityDeps {
@@ -25,6 +27,10 @@ export interface ActivityDeps {
   log: Logger;
   /** Where health alerts are POSTed besides the log (VIBEBOX_ALERT_WEBHOOK_URL); none when unset. */
   alertWebhookUrl?: string;
+  /** The worker's Temporal client (the reconciler asks box workflows what they own). */
+  temporal: Client;
+  /** This platform's name on every resource and row it makes (lib/config.ts deploymentOf). */
+  deployment: string;
   /** Counts provider calls and recorded statuses when given (worker.ts serves them). */
   metrics?: WorkerMetrics;
 }
@@ -38,6 +44,7 @@ export const createActivities = (deps: ActivityDeps) => {
     ...createHappyPairingActivities(deps),
     ...createStateActivities(deps),
     ...createHealthActivities(deps),
+    ...createReconcileActivities(deps),
   };
 };
 

@@ -124,7 +124,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       '/api/vibeboxes/{id}': {
         get: { operationId: 'getVibeBox', summary: 'One VibeBox', parameters: [idParam], responses: { '200': { description: 'OK', ...json('VibeBox') }, ...common } },
-        delete: action('delete', 'Delete a VibeBox (force-delete after the timeout)').post,
+        delete: action('delete', 'Delete a VibeBox, also while it is provisioning (force-delete after the timeout)').post,
       },
       '/api/vibeboxes/{id}/events': {
         get: {
@@ -154,7 +154,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { '200': { description: 'OK' }, '401': common['401'], '403': error('Not an admin token (code forbidden)'), '503': unavailable },
         },
       },
-      '/api/vibeboxes/{id}/retry': action('retry', 'Provision a VibeBox in error again (a healthy box is kept, a broken one replaced)'),
+      '/api/vibeboxes/{id}/retry': action('retry', 'Provision a VibeBox in error again (a healthy box is kept, a broken one replaced; the login password stays)'),
       '/metrics': {
         get: {
           operationId: 'metrics',

@@ -47,6 +47,7 @@ export function vibeboxRoutes(service: VibeBoxService, events: BoxEvents): Route
     await events.stream(currentUser(req), id, req, res);
   });
 
+  // retry: the way out of `error` (provisions again); 409 from any other status.
   for (const action of ['start', 'stop', 'restart', 'retry'] as const) {
     router.post(`/:id/${action}`, async (req, res) => {
       const { id } = parse(VibeBoxIdParams, req.params, 'params');

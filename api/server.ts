@@ -4,7 +4,7 @@
  * restart or a scale-down cuts no request. Requests still open after SHUTDOWN_GRACE_MS are cut.
  */
 import http from 'node:http';
-import { AppConfig, loadConfig } from '../lib/config';
+import { AppConfig, deploymentOf, loadConfig } from '../lib/config';
 import { connectDatabase, Database, migrateDatabase } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { SecretBox } from '../lib/secretBox';
@@ -45,6 +45,7 @@ export async function startApi(config: AppConfig, opts: { database?: Database; e
     secrets: new SecretBox(config.VIBEBOX_SECRET_KEY),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     placement,
+    deployment: deploymentOf(config),
     admission: admissionRulesFromEnv(env),
     policyOverrides: config.VIBEBOX_POLICY_OVERRIDES ? parsePolicyOverrides(config.VIBEBOX_POLICY_OVERRIDES) : undefined,
   });

@@ -45,6 +45,8 @@ export interface VibeBoxServiceDeps {
   temporal: Client;
   secrets: SecretBox;
   taskQueue?: string;
+  /** This platform's name on its rows (lib/config.ts deploymentOf): the reconciler looks only at its own. */
+  deployment: string;
   /** Where new boxes may go, for a clear 400 instead of a box that fails later. */
   placement: PlacementView;
   /** Quotas, create rate, key lifetime; policies.admission when absent. */
@@ -201,6 +203,7 @@ export function createVibeBoxService(deps: VibeBoxServiceDeps) {
             status: 'provisioning',
             sshPasswordEnc: secrets.seal(password),
             workflowStartedAt: null,
+            deployment: deps.deployment,
           })
           .returning();
         if (idempotencyKey) await rememberKey(tx, user.id, idempotencyKey, hash, id, rules.idempotencyKeyTtl);

@@ -2,7 +2,7 @@
  * Postgres schema. Lifecycle truth lives in each VibeBox's workflow; `vibeboxes` is the
  * projection the API lists and authorizes against (DESIGN.md: one truth per fact).
  */
-import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { HappyState } from '../workflows/definitions';
 
 export const users = pgTable('users', {
@@ -69,6 +69,16 @@ export const vibeboxes = pgTable(
      */
     placement: jsonb('placement').$type<Record<string, unknown>>(),
     /**
+     * Which platform manages the box (config VIBEBOX_DEPLOYMENT; by default `<namespace>/<task
+     * queue>`, hence this default): the reconciler looks only at its own deployment's rows.
+     */
+    deployment: text('deployment').notNull().default('default/vibebox'),
+    /**
+     * The workflow's number for the state this row shows: a write carrying a lower one is older
+     * and changes nothing, so the projection never goes backwards.
+     */
+    stateSeq: bigint('state_seq', { mode: 'number' }).notNull().default(0),
+    /**
      * When the box's workflow was known to be started. The API inserts the row with null and sets
      * it once Temporal confirmed the start: a row still null after policies.admission.createInFlight
      * was left by a create request that failed ambiguously or died, and its workflow must be
@@ -81,7 +91,7 @@ export const vibeboxes = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('vibeboxes_user_idx').on(t.userId)],
+  (t) => [index('vibeboxes_user_idx').on(t.userId), index('vibeboxes_deployment_status_idx').on(t.deployment, t.status)],
 );
 
 /**
@@ -183,6 +193,31 @@ export const providerCalls = pgTable(
     durationMs: integer('duration_ms').notNull(),
   },
   (t) => [index('provider_calls_vibebox_idx').on(t.vibeboxId)],
+);
+
+/**
+ * One row per reconciler run: what it saw and did, per (provider, region) in `findings`, with
+ * the headline counts as columns for the runbook's queries.
+ */
+export const reconcileRuns = pgTable(
+  'reconcile_runs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** The run's workflow id (the Schedule's id plus the tick's time). */
+    runId: text('run_id').notNull(),
+    deployment: text('deployment').notNull(),
+    dryRun: boolean('dry_run').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }).notNull().defaultNow(),
+    resourcesSeen: integer('resources_seen').notNull(),
+    orphansFound: integer('orphans_found').notNull(),
+    orphansDeleted: integer('orphans_deleted').notNull(),
+    vanishedReported: integer('vanished_reported').notNull(),
+    rowsResolved: integer('rows_resolved').notNull(),
+    errors: integer('errors').notNull(),
+    findings: jsonb('findings').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('reconcile_runs_started_idx').on(t.deployment, t.startedAt)],
 );
 
 export type User = typeof users.$inferSelect;

@@ -20,6 +20,21 @@ const configSchema = z.object({
   HAPPY_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,30}$/).default('vibe'),
   HAPPY_SERVER_URL: z.string().url().optional(),
   HAPPY_WEBAPP_URL: z.string().url().optional(),
+  /**
+   * This platform's name on every resource it creates (tag `vibebox:deployment`) and on every row:
+   * the reconciler deletes only what carries it. Default `<namespace>/<task queue>`; set it to a
+   * name unique among all platforms that share a cloud account.
+   */
+  VIBEBOX_DEPLOYMENT: z.string().regex(/^[A-Za-z0-9._:/@+=-]{1,64}$/, '1-64 letters, digits and ._:/@+=-').optional(),
+  /** Operators' overrides of the reconciler's cadence and grace periods (defaults in workflows/policies.ts). */
+  RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(10).optional(),
+  RECONCILE_ORPHAN_GRACE_SECONDS: z.coerce.number().int().min(0).optional(),
+  RECONCILE_ROW_GRACE_SECONDS: z.coerce.number().int().min(0).optional(),
+  /** `true`: the reconciler reports what it would do and does nothing. */
+  RECONCILE_DRY_RUN: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** The worker serves Prometheus metrics on this port (GET /metrics) when set; 0 picks a free one. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** host:port for the Temporal SDK runtime's own Prometheus exporter; the worker's /metrics includes it. Off when unset. */
@@ -29,6 +44,11 @@ const configSchema = z.object({
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
+
+/** The deployment name resources and rows carry (see VIBEBOX_DEPLOYMENT). */
+export function deploymentOf(config: Pick<AppConfig, 'VIBEBOX_DEPLOYMENT' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>): string {
+  return config.VIBEBOX_DEPLOYMENT ?? `${config.TEMPORAL_NAMESPACE}/${config.TEMPORAL_TASK_QUEUE}`;
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const result = configSchema.safeParse(env);

@@ -60,16 +60,16 @@ export class SshSession {
    * Connects, retrying refused/reset connections until `deadlineMs` (a fresh box's sshd takes a
    * moment). The deadline is the caller's policy (workflows/policies.ts `configure`).
    */
-  static async open(target: SshTarget, opts: { deadlineMs: number; onRetry?: (err: Error) => void }): Promise<SshSession> {
+  static async open(target: SshTarget, opts: { deadlineMs: number; onRetry?: (err: Error) => void; signal?: AbortSignal }): Promise<SshSession> {
     const deadline = Date.now() + opts.deadlineMs;
     for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
       try {
-        const { client, hostKey } = await connect(target);
+        const { client, hostKey } = await connect(target, opts.signal);
         return new SshSession(client, hostKey);
       } catch (err) {
         const e = err as Error & { level?: string };
         // Wrong credentials or a changed host key will not fix themselves; anything network-ish might.
-        if (err instanceof HostKeyMismatchError || e.level === 'client-authentication' || Date.now() + delay > deadline) throw err;
+        if (err instanceof HostKeyMismatchError || e.level === 'client-authentication' || opts.signal?.aborted || Date.now() + delay > deadline) throw err;
         opts.onRetry?.(e);
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -125,9 +125,18 @@ export class SshSession {
   }
 }
 
-function connect(target: SshTarget): Promise<{ client: Client; hostKey: string }> {
+/** One connection attempt; `signal` (the caller gave up) ends it at once, handshake or not. */
+function connect(target: SshTarget, signal?: AbortSignal): Promise<{ client: Client; hostKey: string }> {
   return new Promise((resolve, reject) => {
     const client = new Client();
+    if (signal?.aborted) return reject(new Error('ssh connect abandoned: the caller gave up'));
+    const abandon = () => {
+      client.end();
+      reject(new Error('ssh connect abandoned: the caller gave up'));
+    };
+    signal?.addEventListener('abort', abandon, { once: true });
+    client.once('ready', () => signal?.removeEventListener('abort', abandon));
+    client.once('error', () => signal?.removeEventListener('abort', abandon));
     let seen = '';
     const config: ConnectConfig = {
       host: target.host,

@@ -14,6 +14,11 @@ export interface DeclaredSchedule {
   args: unknown[];
   /** Cadence in milliseconds. */
   every: number;
+  /**
+   * How long one run may take (milliseconds). With overlapping runs skipped, a run that never ends
+   * (no worker left for its queue, a stuck activity) would block every later tick; this ends it.
+   */
+  runTimeout?: number;
   taskQueue: string;
   /** Shown in the Web UI and `temporal schedule describe`. */
   note: string;
@@ -32,6 +37,7 @@ async function ensureSchedule(client: Client, s: DeclaredSchedule): Promise<void
     taskQueue: s.taskQueue,
     // One run per tick and schedule: the id makes a second start of the same tick impossible.
     workflowId: `${s.scheduleId}`,
+    ...(s.runTimeout !== undefined ? { workflowExecutionTimeout: s.runTimeout } : {}),
   };
   try {
     await client.schedule.create({
@@ -47,13 +53,14 @@ async function ensureSchedule(client: Client, s: DeclaredSchedule): Promise<void
     const handle = client.schedule.getHandle(s.scheduleId);
     const current = await handle.describe();
     const currentEvery = current.spec.intervals?.[0]?.every;
-    const currentAction = current.action as { workflowType?: string; args?: unknown[]; taskQueue?: string };
+    const currentAction = current.action as { workflowType?: string; args?: unknown[]; taskQueue?: string; workflowExecutionTimeout?: unknown };
     const wantedType = typeof s.workflowType === 'string' ? s.workflowType : s.workflowType.name;
     const same =
       current.spec.intervals?.length === 1 &&
       Number(currentEvery) === s.every &&
       currentAction.workflowType === wantedType &&
       currentAction.taskQueue === s.taskQueue &&
+      Number(currentAction.workflowExecutionTimeout ?? 0) === (s.runTimeout ?? 0) &&
       JSON.stringify(currentAction.args ?? []) === JSON.stringify(s.args);
     if (same) return;
     await handle.update((prev) => ({ ...prev, spec, action }));

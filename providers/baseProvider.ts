@@ -14,8 +14,10 @@ import {
   CreateOptions,
   HealthResult,
   IResourceProvider,
+  Placement,
   ProviderConfig,
   ProviderType,
+  ResourceFilter,
   ResourceInfo,
   ResourceSpec,
   ResourceStatus,
@@ -95,12 +97,14 @@ export abstract class BaseProvider<TSchema extends z.ZodObject = z.ZodObject> im
 
   /** Seed step: build the cloud client from validated settings. */
   protected abstract setupClient(settings: z.infer<TSchema>): Promise<void>;
+  abstract choosePlacement(spec: ResourceSpec): Promise<Placement>;
   abstract createResource(spec: ResourceSpec, opts?: CreateOptions): Promise<ResourceInfo>;
   abstract getResourceInfo(id: string): Promise<ResourceInfo>;
   abstract startResource(id: string): Promise<void>;
   abstract stopResource(id: string, opts?: { force?: boolean }): Promise<void>;
   abstract restartResource(id: string, opts?: { force?: boolean }): Promise<void>;
   abstract deleteResource(id: string, opts?: { force?: boolean }): Promise<void>;
+  abstract listResources(filter: ResourceFilter): Promise<ResourceInfo[]>;
   /** Seed step: the provider-specific probe behind healthCheck (e.g. a regions call). */
   protected abstract performHealthCheck(): Promise<void>;
 
@@ -136,19 +140,24 @@ export abstract class BaseProvider<TSchema extends z.ZodObject = z.ZodObject> im
    */
   async waitForStatus(id: string, target: ResourceStatus, opts: WaitOptions): Promise<ResourceInfo | undefined> {
     const { timeoutMs, initialIntervalMs, maxIntervalMs } = opts;
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
     let interval = initialIntervalMs;
     let last: ResourceInfo | undefined;
     for (;;) {
       try {
         last = await this.getResourceInfo(id);
       } catch (err) {
-        if (isProviderError(err) && err.kind === 'NotFound' && target === ResourceStatus.DELETED) {
+        const notFound = isProviderError(err) && err.kind === 'NotFound';
+        if (notFound && target === ResourceStatus.DELETED) {
           opts.onPoll?.(undefined);
           return undefined;
         }
-        // A throttled or transient poll is not a verdict on the resource: keep polling.
-        if (!(isProviderError(err) && err.retryable)) throw err;
+        // Not listed yet, just after its create: keep polling while the grace lasts.
+        const notVisibleYet = notFound && Date.now() - started < (opts.notFoundGraceMs ?? 0);
+        // A throttled or transient poll is not a verdict on the resource either.
+        if (!notVisibleYet && !(isProviderError(err) && err.retryable)) throw err;
+        if (notVisibleYet) last = undefined;
       }
       opts.onPoll?.(last);
       if (last?.status === target) return last;

@@ -29,6 +29,11 @@ export interface FailureDetails {
   requestId?: string;
   /** Seconds the cloud asked us to wait before retrying (throttling). */
   retryAfterSeconds?: number;
+  /**
+   * A create failed after the cloud accepted it (ECloud: the order was placed but no instance is
+   * listed yet): something may exist under the client token, so the caller must look, not create again.
+   */
+  createAccepted?: boolean;
 }
 
 /** The lifecycle verbs a workflow asks a provider to perform on an existing resource. */

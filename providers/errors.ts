@@ -17,6 +17,7 @@ export class ProviderError extends Error {
   readonly requestId?: string;
   readonly httpStatus?: number;
   readonly retryAfterSeconds?: number;
+  readonly createAccepted?: boolean;
 
   constructor(kind: FailureKind, message: string, details: ProviderErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -26,6 +27,7 @@ export class ProviderError extends Error {
     this.requestId = details.requestId;
     this.httpStatus = details.httpStatus;
     this.retryAfterSeconds = details.retryAfterSeconds;
+    this.createAccepted = details.createAccepted;
   }
 
   /** Transient and throttled failures are worth retrying as they are; the rest need a decision. */

@@ -82,6 +82,22 @@ export interface CreateOptions {
 }
 
 /**
+ * Where inside its region a resource goes, chosen once by `choosePlacement` and passed back in
+ * every create of that resource (ResourceSpec.zone / instanceType): a retried create under the
+ * same client token must ask for exactly the same thing, or clouds refuse it (Aliyun's
+ * IdempotentParameterMismatch). Absent fields are the cloud's choice.
+ */
+export interface Placement {
+  zone?: string;
+  instanceType?: string;
+}
+
+/** Which resources `listResources` returns: those carrying every one of these tags (labels). */
+export interface ResourceFilter {
+  tags: Record<string, string>;
+}
+
+/**
  * Options for waitForStatus: bounded, backing-off polling. No defaults here: the numbers are
  * workflow policy (workflows/policies.ts `wait`), passed down by the caller.
  */
@@ -91,17 +107,27 @@ export interface WaitOptions {
   maxIntervalMs: number;
   /** Called after every poll; activities use it to heartbeat. Throwing aborts the wait. */
   onPoll?: (info: ResourceInfo | undefined) => void;
+  /**
+   * For this long from the start of the wait, NotFound means "not visible yet", not "gone": clouds
+   * list a new instance a little after its create answered (eventual consistency). 0 by default.
+   */
+  notFoundGraceMs?: number;
 }
 
 /**
- * Seed: the 9 operations every provider implements. `initialize` validates the config and builds
- * the cloud client; the others are the lifecycle verbs. Stop and delete take `force` for the
- * seed's force-stop / force-delete fallbacks.
+ * Seed: the 9 operations every provider implements, and two more the platform needs to leak
+ * nothing. `initialize` validates the config and builds the cloud client; the others are the
+ * lifecycle verbs. Stop and delete take `force` for the seed's force-stop / force-delete
+ * fallbacks. `choosePlacement` picks zone and instance type without creating (so retries reuse
+ * them); `listResources` finds resources by tag through the cloud's own filter (the reconciler's
+ * inventory, and a retried create's "was it made already?").
  */
 export interface IResourceProvider {
   readonly type: ProviderType;
   readonly name: string;
   initialize(config: ProviderConfig): Promise<void>;
+  /** Zone and instance type for `spec` (the seed's 规格映射), without creating anything. InsufficientStock when nothing fits. */
+  choosePlacement(spec: ResourceSpec): Promise<Placement>;
   createResource(spec: ResourceSpec, opts?: CreateOptions): Promise<ResourceInfo>;
   /** Throws ProviderError NotFound when the resource does not exist (or is gone). */
   getResourceInfo(id: string): Promise<ResourceInfo>;
@@ -118,6 +144,11 @@ export interface IResourceProvider {
    * gives every adapter one; without it a failed check has no reason but "false".
    */
   checkHealth?(): Promise<HealthResult>;
+  /**
+   * Every resource (all pages) carrying all of `filter.tags`, except those deleted or being
+   * deleted. Each has `status`, `createdAt` and its tags in `metadata.tags`; addresses may be absent.
+   */
+  listResources(filter: ResourceFilter): Promise<ResourceInfo[]>;
   /**
    * The largest box this provider can place, when it knows better than a catalog (Docker: the
    * host's CPUs and memory). Optional, and not one of the seed's nine: clouds leave it out and

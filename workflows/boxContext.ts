@@ -17,9 +17,13 @@ export function activityProxies(P: Policies) {
   const once = { maximumAttempts: 1 };
   return {
     provider: wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: P.providerCall.timeout, retry: once }),
-    /** A create call given `timeoutMs` in all; the activity tells the provider the same bound. */
+    /** A create call given `timeoutMs` in all; the activity tells the provider the same bound, and heartbeats. */
     create: (timeoutMs: number) =>
-      wf.proxyActivities<VibeBoxActivities>({ startToCloseTimeout: timeoutMs + P.wait.activitySlack, retry: once }),
+      wf.proxyActivities<VibeBoxActivities>({
+        startToCloseTimeout: timeoutMs + P.wait.activitySlack,
+        heartbeatTimeout: P.createCall.heartbeatTimeout,
+        retry: once,
+      }),
     waiting: (timeoutMs: number) =>
       wf.proxyActivities<VibeBoxActivities>({
         startToCloseTimeout: timeoutMs + P.wait.activitySlack,
@@ -41,13 +45,22 @@ export function activityProxies(P: Policies) {
 export type ActivityProxies = ReturnType<typeof activityProxies>;
 
 export class BoxContext {
-  /** Set while a failed delete is being retried: nothing else may start meanwhile. */
-  deleteRetrying = false;
+  /**
+   * Why no action may start now, while something that is not an action runs (a failed delete being
+   * retried, a check of the resource); the validators refuse with this reason.
+   */
+  busy?: string;
+  /** A resource the reconciler says the provider no longer lists; the serve loop checks it. */
+  resourceToCheck?: string;
   /** The candidate a create is being tried on, for the Web UI while nothing exists there yet. */
   trying?: Candidate;
   /** Workflow time the current step began, for the Web UI. */
   private stepSince = new Date(Date.now()).toISOString();
   readonly acts: ActivityProxies;
+  /** The provisioning under way (first provisioning or a retry), cancellable by a delete. */
+  private provisioningScope?: wf.CancellationScope;
+  /** A delete asked provisioning to stop: it must change nothing any more. */
+  private provisioningAborted = false;
   /** Told of every status change before it is recorded (e.g. the Happy pairing, which follows the box). */
   private readonly statusObservers: Array<(status: VibeBoxStatus) => void> = [];
 
@@ -94,7 +107,19 @@ export class BoxContext {
           ]
         : []),
     ]);
-    await this.acts.bookkeeping.recordState({ vibeboxId: this.input.vibeboxId, state: this.box });
+    await this.project();
+  }
+
+  /**
+   * Writes the state to Postgres under a new sequence number: higher than every earlier one, and
+   * never behind the workflow's clock, so even after a `workflow reset` (which rewinds the state)
+   * the next write is newer than anything the row shows. With `restore`, a missing row is re-made.
+   */
+  async project(opts: { restore?: boolean } = {}): Promise<void> {
+    this.box.seq = Math.max((this.box.seq ?? 0) + 1, Date.now());
+    const { userId, planId, providerType, region } = this.input;
+    const restore = opts.restore ? { userId, planId, requestedProviderType: providerType, requestedRegion: region } : undefined;
+    await this.acts.bookkeeping.recordState({ vibeboxId: this.input.vibeboxId, state: this.box, ...(restore ? { restore } : {}) });
   }
 
   /** A further step within the current status (provisioning's create → boot → install, a forced stop). */
@@ -110,6 +135,7 @@ export class BoxContext {
   /** The end of a box: no resource, `deleted` in the Web UI, no row in Postgres. */
   async markDeleted(): Promise<void> {
     this.box.resource = undefined;
+    this.box.creating = undefined;
     this.box.status = 'deleted';
     this.box.step = 'deleted';
     this.trying = undefined;
@@ -119,5 +145,50 @@ export class BoxContext {
       { key: searchAttributes.step, value: 'deleted' },
     ]);
     await this.acts.bookkeeping.removeVibeBox({ vibeboxId: this.input.vibeboxId });
+  }
+
+  // ---- provisioning, and stopping it -----------------------------------------------------------
+
+  /** Runs a provisioning in a scope a delete can cancel; returns normally when a delete stopped it. */
+  async runProvisioning(provisioning: () => Promise<void>): Promise<void> {
+    if (this.provisioningAborted) return;
+    const scope = new wf.CancellationScope();
+    this.provisioningScope = scope;
+    try {
+      await scope.run(provisioning);
+    } catch (err) {
+      if (!(this.provisioningAborted && wf.isCancellation(err))) throw err;
+    } finally {
+      this.provisioningScope = undefined;
+    }
+  }
+
+  /** A delete came: provisioning stops at its next step (a create in flight is waited for, not abandoned). */
+  abortProvisioning(): void {
+    this.provisioningAborted = true;
+    this.provisioningScope?.cancel();
+  }
+
+  async provisioningStopped(): Promise<void> {
+    await wf.condition(() => this.provisioningScope === undefined);
+  }
+
+  /**
+   * A status change made by provisioning itself: refused once a delete has stopped it, so a step
+   * that finished in the same moment cannot overwrite `deleting`.
+   */
+  progress(status: VibeBoxStatus, changes: Partial<VibeBoxState> = {}): Promise<void> {
+    if (this.provisioningAborted) throw new wf.CancelledFailure('provisioning stopped by a delete');
+    return this.setStatus(status, changes);
+  }
+
+  /**
+   * How much longer NotFound for `r` means "not listed yet": the create's grace, counted from when
+   * its id came back. 0 for any resource that is not the one just created.
+   */
+  notFoundGraceLeft(r: PlacedResource): number {
+    const made = this.box.creating;
+    if (made?.resourceId !== r.resourceId || made.madeAt === undefined) return 0;
+    return Math.max(made.madeAt + this.P.create.notFoundGrace - Date.now(), 0);
   }
 }

@@ -72,12 +72,34 @@ export interface ResourceSpecInput {
 }
 
 /**
- * One place a VibeBox could be created, in preference order (selection → failover). The zone and
- * instance type inside the region are the provider's choice at create time.
+ * One place a VibeBox could be created, in preference order (selection → failover). Zone and
+ * instance type are filled once, by the provider's choosePlacement, when the workflow first tries
+ * the candidate — and then sent unchanged with every retry under the same client token.
  */
 export interface Candidate {
   providerType: ProviderType;
   region: string;
+  zone?: string;
+  instanceType?: string;
+}
+
+/**
+ * The create under way in the current provisioning round, kept in workflow state so nothing it
+ * made is lost: a retry reuses its placement and token, and every teardown knows what to look for.
+ */
+export interface CreateAttempt {
+  /** The candidate, its zone and instance type filled once placement was chosen. */
+  candidate: Candidate;
+  placed: boolean;
+  /** Workflow id + round + candidate index: a retried create never makes a second box. */
+  clientToken: string;
+  /** A create was sent under this token whose outcome is unknown: look before creating again. */
+  mayExist: boolean;
+  /** The cloud accepted the create but has not listed what it made yet: only look, never create again. */
+  accepted: boolean;
+  /** What came back, and when (workflow time): NotFound shortly after means "not visible yet". */
+  resourceId?: string;
+  madeAt?: number;
 }
 
 /** Where the box lives once created. Never holds the password. */
@@ -106,6 +128,13 @@ export interface VibeBoxState {
   round: number;
   /** Where selection said the box may go, and why (also in Postgres and the API). */
   placement?: Placement;
+  /**
+   * Bumped by every state write to Postgres and carried with it: the projection keeps the highest,
+   * so a late or retried older write never overwrites a newer one.
+   */
+  seq?: number;
+  /** The create in flight (provisioning only). */
+  creating?: CreateAttempt;
   /** Happy pairing (absent until the first request): see HappyState. */
   happy?: HappyState;
 }
@@ -198,6 +227,30 @@ export const deleteUpdate = wf.defineUpdate<ActionAccepted>('delete');
 /** Operator's (and user's) way out of `error`: provision again. */
 export const retryUpdate = wf.defineUpdate<ActionAccepted>('retry');
 export const stateQuery = wf.defineQuery<VibeBoxState>('state');
+/**
+ * From the reconciler: the provider no longer lists this box's resource. The workflow looks for
+ * itself and, if the resource is really gone, becomes `error` — the workflow, not the reconciler,
+ * decides what the box is.
+ */
+export const checkResourceSignal = wf.defineSignal<[{ resourceId: string }]>('checkResource');
+/** Write the current state to Postgres again, the row re-created if it is missing (operators, the reconciler). */
+export const reprojectSignal = wf.defineSignal('reproject');
+
+export const VIBEBOX_WORKFLOW_TYPE = 'vibeBoxWorkflow';
+
+/**
+ * Tags (Docker labels) on every resource the platform creates. `project` and the deployment scope
+ * the reconciler's listing, so it never sees another platform's resources; `vibeboxId` names the
+ * owner; the client token lets a retried create find what an earlier try made.
+ */
+export const RESOURCE_TAGS = {
+  project: 'project',
+  vibeboxId: 'vibeboxId',
+  userId: 'userId',
+  deployment: 'vibebox:deployment',
+  clientToken: 'vibebox:token',
+} as const;
+export const PROJECT_TAG_VALUE = 'vibebox';
 
 /**
  * Happy pairing: start (or renew) a pairing — the result carries the link — and unpair. Updates

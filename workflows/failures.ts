@@ -2,7 +2,7 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 import { FailureDetails, FailureKind, isFailureKind } from '../providers/calls';
 
-export interface Failure extends Pick<FailureDetails, 'code' | 'retryAfterSeconds'> {
+export interface Failure extends Pick<FailureDetails, 'code' | 'retryAfterSeconds' | 'createAccepted'> {
   kind: FailureKind;
   message: string;
 }
@@ -31,7 +31,7 @@ export function classify(err: unknown): Failure {
       const details = (cause.details?.[0] ?? {}) as FailureDetails;
       // A type that is no kind of ours (a bug, or a foreign failure) is treated as transient.
       const kind = isFailureKind(cause.type) ? cause.type : 'Transient';
-      return { kind, message: cause.message, code: details.code, retryAfterSeconds: details.retryAfterSeconds };
+      return { kind, message: cause.message, code: details.code, retryAfterSeconds: details.retryAfterSeconds, createAccepted: details.createAccepted };
     }
     if (cause instanceof TimeoutFailure && cause.timeoutType === 'HEARTBEAT') {
       return { kind: 'Transient', message: `${err.activityType} stopped heartbeating (its worker was lost)`, code: WORKER_LOST };

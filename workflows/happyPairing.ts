@@ -72,7 +72,8 @@ export class HappyPairing {
   /** The Updates, each guarded by the Happy rules of the transition table. */
   wire(): void {
     const check = (step: HappyStep) => {
-      if (this.ctx.deleteRetrying) throw new IllegalHappyStepError('a delete is still being retried; wait for it to finish');
+      // A delete being retried, or the box's resource being checked: the box's own reason.
+      if (this.ctx.busy) throw new IllegalHappyStepError(this.ctx.busy);
       assertHappyStep(step, this.ctx.box.status, this.state.state);
     };
     wf.setHandler(pairHappyUpdate, () => this.exclusive('pairHappy', check, () => this.begin()), { validator: () => check('pairHappy') });

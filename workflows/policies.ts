@@ -42,7 +42,18 @@ export const policies = {
    * RUNNING and the retries between them — 3 tries 5 s apart; then ERROR and tell the user. No
    * stock is retried the same way before failing over (seed 场景1: 重试3次 → 其他区域 → 其他厂商).
    */
-  create: { timeout: 10 * minute, maxAttempts: 3, interval: 5 * second, alsoRetry: ['InsufficientStock'] as readonly FailureKind[] } satisfies OperationPolicy,
+  create: {
+    timeout: 10 * minute,
+    maxAttempts: 3,
+    interval: 5 * second,
+    alsoRetry: ['InsufficientStock'] as readonly FailureKind[],
+    /**
+     * For this long after a create answered, NotFound means "not listed yet" (clouds are
+     * eventually consistent), not "gone": the wait for RUNNING keeps polling, and a cleanup waits
+     * for the resource to show up before it can delete it.
+     */
+    notFoundGrace: 1 * minute,
+  } satisfies OperationPolicy & { notFoundGrace: Ms },
   /** Start: 2 minutes, 2 tries 3 s apart; on failure the box stays STOPPED. */
   start: { timeout: 2 * minute, maxAttempts: 2, interval: 3 * second } satisfies OperationPolicy,
   /** Restart: as start (the seed's restart is stop → start); on failure the box is re-read. */
@@ -103,8 +114,27 @@ export const policies = {
   },
   /** One provider API call (not the wait that follows it). */
   providerCall: { timeout: 1 * minute },
-  /** One create call: longer, because a create may resolve an order into instances (ECloud). */
-  createCall: { timeout: 5 * minute },
+  /**
+   * One create call: longer, because a create may resolve an order into instances (ECloud). It
+   * heartbeats, so a worker that died mid-create is noticed in `heartbeatTimeout`, not `timeout`.
+   */
+  createCall: { timeout: 5 * minute, heartbeatTimeout: 30 * second },
+  /**
+   * A stop or start that did not finish in its time leaves the box where the provider says it is;
+   * while the provider still reports the transition (STOPPING, STARTING) the workflow waits up to
+   * this long for it to end instead of declaring the box `error`.
+   */
+  settle: { timeout: 10 * minute },
+  /**
+   * The reconciler (workflows/reconciler.ts), run by a Schedule: every `every`; a tagged resource no
+   * live box owns is deleted once older than `orphanGrace` (longer than a whole create, so a create
+   * in flight is never taken for an orphan); rows are judged once older than `rowGrace` (a row's
+   * workflow starts within moments of the insert; longer than admission.createInFlight, the time a
+   * create request may still be starting it); a run still going after `runTimeout` is ended
+   * (a stuck run would otherwise keep every later tick from starting). Operators override the
+   * cadence and graces through config.
+   */
+  reconcile: { every: 5 * minute, orphanGrace: 30 * minute, rowGrace: 2 * minute, activityTimeout: 5 * minute, runTimeout: 30 * minute },
   /** Bookkeeping activities (Postgres projection, audit): retried until they succeed. */
   bookkeeping: { timeout: 30 * second },
   /**

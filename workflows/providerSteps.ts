@@ -13,7 +13,10 @@ export function act(ctx: BoxContext, r: PlacedResource, action: ProviderAction, 
   return withRetries(ctx.P, rule, () => ctx.acts.provider.providerAction({ ...ctx.ref(r), action, force }));
 }
 
-/** Waits (one heartbeated activity) until the resource reaches `status`; null once it is gone. */
+/**
+ * Waits (one heartbeated activity) until the resource reaches `status`; null once it is gone.
+ * Right after its create, NotFound is "not listed yet" for as long as the create's grace lasts.
+ */
 export function waitFor(ctx: BoxContext, r: PlacedResource, status: ResourceStatus, timeoutMs: number): Promise<PlacedResource | null> {
   return withRetries(ctx.P, SINGLE_TRY, () => waitOnce(ctx, r, status, timeoutMs));
 }
@@ -21,7 +24,10 @@ export function waitFor(ctx: BoxContext, r: PlacedResource, status: ResourceStat
 /** The wait activity itself, for callers that retry it as part of a larger step. */
 export function waitOnce(ctx: BoxContext, r: PlacedResource, status: ResourceStatus, timeoutMs: number): Promise<PlacedResource | null> {
   const { initialInterval, maxInterval } = ctx.P.wait;
-  return ctx.acts.waiting(timeoutMs).waitForStatus({ ...ctx.ref(r), status, timeoutMs, initialIntervalMs: initialInterval, maxIntervalMs: maxInterval });
+  const notFoundGraceMs = ctx.notFoundGraceLeft(r);
+  return ctx.acts
+    .waiting(timeoutMs)
+    .waitForStatus({ ...ctx.ref(r), status, timeoutMs, initialIntervalMs: initialInterval, maxIntervalMs: maxInterval, ...(notFoundGraceMs > 0 ? { notFoundGraceMs } : {}) });
 }
 
 /** The resource as the provider sees it now; null when it is gone. */

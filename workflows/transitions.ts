@@ -7,7 +7,7 @@ import type { HappyPairingState, VibeBoxAction, VibeBoxStatus, VibeBoxStep } fro
 
 /** Which actions each status allows. Transitional statuses allow none: wait for them to settle. */
 export const ALLOWED_ACTIONS: Record<VibeBoxStatus, readonly VibeBoxAction[]> = {
-  provisioning: [], // CREATING: wait
+  provisioning: ['delete'], // CREATING: wait — or delete, which stops the create and removes what it made
   active: ['stop', 'restart', 'delete'], // RUNNING
   stopped: ['start', 'delete'], // STOPPED
   starting: [], // STARTING: wait
@@ -50,6 +50,15 @@ export const FIRST_STEP: Record<VibeBoxStatus, VibeBoxStep> = {
 export const STATUS_FROM_PROVIDER: Partial<Record<ResourceStatus, VibeBoxStatus>> = {
   [ResourceStatus.RUNNING]: 'active',
   [ResourceStatus.STOPPED]: 'stopped',
+};
+
+/**
+ * A provider status on its way somewhere, and where: after a stop or start ran out of time the
+ * workflow waits for the transition to end before judging the box (a slow stop is not a broken box).
+ */
+export const SETTLES_TO: Partial<Record<ResourceStatus, ResourceStatus>> = {
+  [ResourceStatus.STOPPING]: ResourceStatus.STOPPED,
+  [ResourceStatus.STARTING]: ResourceStatus.RUNNING,
 };
 
 export function statusFromProvider(status: ResourceStatus | undefined): VibeBoxStatus {

@@ -8,12 +8,21 @@
  */
 import * as wf from '@temporalio/workflow';
 import { BoxContext } from './boxContext';
-import { ActionAccepted, actionUpdates, stateQuery, VibeBoxAction, VibeBoxState, VibeBoxWorkflowInput } from './definitions';
+import {
+  ActionAccepted,
+  actionUpdates,
+  checkResourceSignal,
+  reprojectSignal,
+  stateQuery,
+  VibeBoxAction,
+  VibeBoxState,
+  VibeBoxWorkflowInput,
+} from './definitions';
 import { classify } from './failures';
 import { HappyPairing } from './happyPairing';
-import { operations, Operations } from './operations';
+import { checkResource, operations, Operations } from './operations';
 import { resolvePolicies } from './policies';
-import { destroy, provision } from './provisioning';
+import { destroyAll, provision } from './provisioning';
 import { assertTransition, TRANSITIONAL_STATUS } from './transitions';
 
 export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void> {
@@ -27,7 +36,7 @@ export async function vibeBoxWorkflow(input: VibeBoxWorkflowInput): Promise<void
   happy.wire();
   happy.start();
   try {
-    if (box.status === 'provisioning') await provision(ctx);
+    if (box.status === 'provisioning') await ctx.runProvisioning(() => provision(ctx));
     await serve(ctx, ops, happy);
     await happy.settle();
   } catch (err) {
@@ -44,8 +53,10 @@ function wireHandlers(ctx: BoxContext, ops: Operations): void {
     wf.setHandler(
       actionUpdates[action],
       async (): Promise<ActionAccepted> => {
-        // Synchronous, before any await: a second request sees the transitional status.
+        // Synchronous, before any await: a second request sees the transitional status, and a
+        // provisioning under way stops before it can change anything more.
         box.status = TRANSITIONAL_STATUS[action];
+        if (action === 'delete') ctx.abortProvisioning();
         await ctx.setStatus(box.status);
         try {
           await ops[action]();
@@ -57,13 +68,20 @@ function wireHandlers(ctx: BoxContext, ops: Operations): void {
       },
       {
         validator: () => {
-          if (ctx.deleteRetrying) throw new Error('a delete is still being retried; wait for it to finish');
+          if (ctx.busy) throw new Error(ctx.busy);
           assertTransition(box.status, action);
         },
       },
     );
   }
   wf.setHandler(stateQuery, () => box);
+  // The reconciler's report is only a prompt: the serve loop looks for itself, between operations.
+  wf.setHandler(checkResourceSignal, ({ resourceId }) => {
+    ctx.resourceToCheck = resourceId;
+  });
+  wf.setHandler(reprojectSignal, async () => {
+    if (box.status !== 'deleted') await ctx.project({ restore: true });
+  });
 }
 
 /**
@@ -75,12 +93,20 @@ async function serve(ctx: BoxContext, ops: Operations, happy: HappyPairing): Pro
   const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : undefined;
   const isDeleted = () => box.status === 'deleted';
   const historyFull = () => wf.workflowInfo().continueAsNewSuggested || wf.workflowInfo().historyLength > P.history.maxEvents;
+  const checkWanted = () => ctx.resourceToCheck !== undefined;
   for (;;) {
     const untilExpiry = expiresAt !== undefined ? Math.max(expiresAt - Date.now(), 1) : undefined;
     const woke = untilExpiry !== undefined
-      ? await wf.condition(() => isDeleted() || historyFull(), untilExpiry)
-      : (await wf.condition(() => isDeleted() || historyFull()), true);
+      ? await wf.condition(() => isDeleted() || historyFull() || checkWanted(), untilExpiry)
+      : (await wf.condition(() => isDeleted() || historyFull() || checkWanted()), true);
     if (isDeleted()) break;
+    if (woke && checkWanted()) {
+      await wf.condition(wf.allHandlersFinished);
+      const resourceId = ctx.resourceToCheck!;
+      ctx.resourceToCheck = undefined;
+      await checkResource(ctx, resourceId);
+      continue;
+    }
     if (!woke) {
       // Subscription over: delete once the box is settled (wait out any operation in flight).
       await wf.condition(() => wf.allHandlersFinished() && (box.status === 'active' || box.status === 'stopped' || box.status === 'error'));
@@ -106,13 +132,11 @@ async function serve(ctx: BoxContext, ops: Operations, happy: HappyPairing): Pro
  */
 async function tearDownAfterCancel(ctx: BoxContext): Promise<void> {
   await wf.CancellationScope.nonCancellable(async () => {
-    const resource = ctx.box.resource;
-    if (resource) {
-      try {
-        await destroy(ctx, resource);
-      } catch (err) {
-        wf.log.error('teardown after cancel could not delete the resource', { resource, reason: classify(err).message });
-      }
+    try {
+      await destroyAll(ctx);
+    } catch (err) {
+      // What is left carries the project's tags: the reconciler removes it.
+      wf.log.error('teardown after cancel could not delete everything', { resource: ctx.box.resource, reason: classify(err).message });
     }
     await ctx.markDeleted();
   });

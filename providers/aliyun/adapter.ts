@@ -9,6 +9,7 @@ import Ecs, {
   DescribeAvailableResourceRequest,
   DescribeInstanceTypesRequest,
   DescribeInstancesRequest,
+  DescribeInstancesRequestTag,
   DescribeInstancesResponseBodyInstancesInstance,
   DescribeRegionsRequest,
   RebootInstanceRequest,
@@ -24,7 +25,7 @@ import { generatePassword } from '../../lib/passwords';
 import { BaseProvider } from '../baseProvider';
 import { secret } from '../configSchema';
 import { ProviderError, isProviderError } from '../errors';
-import { ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
+import { Placement, ResourceFilter, ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
 import { DEFAULT_REGION, catalogType, mapImage, regionEndpoint } from './catalog';
 import { mapAliyunError } from './errors';
 import { ChosenInstanceType, InstanceTypeOffer, chooseFromCatalog, chooseInstanceType } from './typeSelection';
@@ -58,6 +59,9 @@ export type AliyunSettings = z.infer<typeof aliyunConfigSchema>;
 
 type Instance = DescribeInstancesResponseBodyInstancesInstance;
 
+/** The most instances one DescribeInstances page may carry. */
+const LIST_PAGE_SIZE = 100;
+
 export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
   readonly type = 'aliyun' as const;
   readonly name = 'AliyunProvider';
@@ -82,19 +86,21 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
     await this.call('DescribeRegions', undefined, (c) => c.describeRegions(new DescribeRegionsRequest({})));
   }
 
+  /**
+   * The cheapest type with stock (seed 规格映射) and a zone that has it — the configured zone when
+   * there is one; none when the type came from the catalog (ECS then picks a zone with stock).
+   */
+  async choosePlacement(spec: ResourceSpec): Promise<Placement> {
+    const { zoneId, type } = await this.place(spec);
+    return { zone: zoneId, instanceType: type.instanceType };
+  }
+
   async createResource(spec: ResourceSpec): Promise<ResourceInfo> {
-    const regionId = this.settings.region;
-    // Every later call (describe, stop, delete…) goes to this provider's region; an instance made
-    // elsewhere would be unreachable. The pool keeps one provider per region for this reason.
-    if (spec.region && spec.region !== regionId) {
-      throw new ProviderError('InvalidRequest', `aliyun: this provider serves ${regionId}, not ${spec.region}`, { code: 'RegionMismatch' });
-    }
-    const zoneId = spec.zone ?? this.settings.zoneId;
+    const regionId = this.servedRegion(spec);
     const imageId = mapImage(spec.image, this.settings.imageId);
     if (!imageId) throw new ProviderError('InvalidRequest', `aliyun: unknown image "${spec.image}"`, { code: 'UnknownImage' });
-    const type = spec.instanceType
-      ? given(spec.instanceType, spec)
-      : await this.resolveType(regionId, zoneId, { cpu: spec.cpu, memory: spec.memory });
+    // A placement chosen earlier (and kept by the caller for its retries) is used as it is.
+    const { zoneId, type } = await this.place(spec);
     const password = spec.password ?? generatePassword();
 
     const request = new RunInstancesRequest({
@@ -171,7 +177,43 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
     );
   }
 
+  /** DescribeInstances filtered by tag (`Tag.N.Key/Value`), page by page (100 a page, the most ECS gives). */
+  async listResources(filter: ResourceFilter): Promise<ResourceInfo[]> {
+    const tag = Object.entries(filter.tags).map(([key, value]) => new DescribeInstancesRequestTag({ key, value }));
+    const found: ResourceInfo[] = [];
+    for (let pageNumber = 1; ; pageNumber++) {
+      const resp = await this.call('DescribeInstances', undefined, (c) =>
+        c.describeInstances(new DescribeInstancesRequest({ regionId: this.settings.region, tag, pageNumber, pageSize: LIST_PAGE_SIZE })),
+      );
+      const page = resp.body?.instances?.instance ?? [];
+      found.push(...page.map(toResourceInfo));
+      if (page.length < LIST_PAGE_SIZE || found.length >= (resp.body?.totalCount ?? 0)) break;
+    }
+    return found.filter((r) => r.status !== ResourceStatus.DELETING && r.status !== ResourceStatus.DELETED);
+  }
+
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** The spec's own zone and type when it names them; otherwise chosen here. */
+  private async place(spec: ResourceSpec): Promise<{ zoneId?: string; type: ChosenInstanceType }> {
+    const regionId = this.servedRegion(spec);
+    const zoneId = spec.zone ?? this.settings.zoneId;
+    if (spec.instanceType) return { zoneId, type: given(spec.instanceType, spec) };
+    const type = await this.resolveType(regionId, zoneId, { cpu: spec.cpu, memory: spec.memory });
+    return { zoneId: zoneId ?? type.zones?.[0], type };
+  }
+
+  /**
+   * Every later call (describe, stop, delete…) goes to this provider's region; an instance made
+   * elsewhere would be unreachable. The pool keeps one provider per region for this reason.
+   */
+  private servedRegion(spec: ResourceSpec): string {
+    const regionId = this.settings.region;
+    if (spec.region && spec.region !== regionId) {
+      throw new ProviderError('InvalidRequest', `aliyun: this provider serves ${regionId}, not ${spec.region}`, { code: 'RegionMismatch' });
+    }
+    return regionId;
+  }
 
   /** One SDK call: tracked for the audit log with the cloud's RequestId, errors mapped to kinds. */
   private call<T extends { body?: { requestId?: string } }>(action: string, resourceId: string | undefined, send: (client: Ecs) => Promise<T>): Promise<T> {
@@ -205,8 +247,8 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
    * (DescribeInstanceTypes), then take the cheapest that fits by catalog price. If asking fails,
    * fall back to the catalog alone; if ECS answers that nothing fits or has stock, that is the answer.
    */
-  private async resolveType(regionId: string, zoneId: string | undefined, need: { cpu: number; memory: number }): Promise<ChosenInstanceType> {
-    let offers: { offers: InstanceTypeOffer[]; requestId?: string } | undefined;
+  private async resolveType(regionId: string, zoneId: string | undefined, need: { cpu: number; memory: number }): Promise<ChosenInstanceType & { zones?: string[] }> {
+    let offers: { offers: InstanceTypeOffer[]; zonesOf: Map<string, string[]>; requestId?: string } | undefined;
     try {
       offers = await this.offeredTypes(regionId, zoneId);
     } catch (err) {
@@ -224,10 +266,11 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
         { code: 'NoAvailableInstanceType', requestId: offers.requestId },
       );
     }
-    return chosen;
+    return { ...chosen, zones: offers.zonesOf.get(chosen.instanceType) };
   }
 
-  private async offeredTypes(regionId: string, zoneId: string | undefined): Promise<{ offers: InstanceTypeOffer[]; requestId?: string }> {
+  /** Types in stock (with the zones that have each, sorted) and their sizes. */
+  private async offeredTypes(regionId: string, zoneId: string | undefined): Promise<{ offers: InstanceTypeOffer[]; zonesOf: Map<string, string[]>; requestId?: string }> {
     const available = await this.call('DescribeAvailableResource', undefined, (c) =>
       c.describeAvailableResource(
         new DescribeAvailableResourceRequest({
@@ -239,18 +282,19 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
         }),
       ),
     );
-    const inStock = new Set<string>();
+    const zonesOf = new Map<string, string[]>();
     for (const zone of available.body?.availableZones?.availableZone ?? []) {
-      if (zone.status !== 'Available') continue;
+      if (zone.status !== 'Available' || !zone.zoneId) continue;
       for (const res of zone.availableResources?.availableResource ?? []) {
         if (res.type !== 'InstanceType') continue;
         for (const r of res.supportedResources?.supportedResource ?? []) {
-          if (r.value && r.status === 'Available') inStock.add(r.value);
+          if (r.value && r.status === 'Available') zonesOf.set(r.value, [...(zonesOf.get(r.value) ?? []), zone.zoneId].sort());
         }
       }
     }
+    const inStock = new Set(zonesOf.keys());
     const requestId = available.body?.requestId;
-    if (inStock.size === 0) return { offers: [], requestId };
+    if (inStock.size === 0) return { offers: [], zonesOf, requestId };
     const types = await this.call('DescribeInstanceTypes', undefined, (c) =>
       c.describeInstanceTypes(new DescribeInstanceTypesRequest({ instanceTypes: [...inStock] })),
     );
@@ -259,7 +303,7 @@ export class AliyunProvider extends BaseProvider<typeof aliyunConfigSchema> {
         ? [{ instanceType: t.instanceTypeId, cpu: t.cpuCoreCount, memoryGiB: t.memorySize }]
         : [],
     );
-    return { offers, requestId };
+    return { offers, zonesOf, requestId };
   }
 }
 

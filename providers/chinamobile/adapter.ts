@@ -16,7 +16,7 @@ import { generatePassword } from '../../lib/passwords';
 import { BaseProvider } from '../baseProvider';
 import { secret } from '../configSchema';
 import { ProviderError, isProviderError } from '../errors';
-import { CreateOptions, ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
+import { CreateOptions, Placement, ResourceFilter, ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
 import { DEFAULT_REGION, defaultEndpoint, mapImageName } from './catalog';
 import { CallOptions, EcloudClient, EcloudResponse } from './client';
 import { SIGNATURE_METHODS } from './signature';
@@ -67,6 +67,8 @@ type ChinaMobileSettings = z.infer<typeof chinaMobileConfigSchema>;
 /** Tag carrying a hash of the client token: what find-by-tag and order resolution look for. */
 export const TAG_REFERENCE = 'vibebox-ref';
 const MAX_DESCRIBE_PAGES = 20;
+/** A listing of the whole fleet may be long: 10 000 instances at 50 a page. */
+const MAX_LIST_PAGES = 200;
 const DEFAULT_DISK_GIB = 40;
 
 export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSchema> {
@@ -89,6 +91,12 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
     await this.cloudCall('healthCheck', 'DescribeRegions', undefined, { region: this.settings.region });
   }
 
+  /** The cheapest spec on offer that fits (seed 规格映射), in the configured zone if any. */
+  async choosePlacement(spec: ResourceSpec): Promise<Placement> {
+    const { zone, specsName } = await this.place(spec, spec.region ?? this.settings.region);
+    return { zone, instanceType: specsName };
+  }
+
   async createResource(spec: ResourceSpec, opts: CreateOptions = {}): Promise<ResourceInfo> {
     // The caller's bound (the workflow's create policy) when given; the setting for direct use.
     const orderDeadline = Date.now() + (opts.timeoutMs ?? this.settings.orderResolveTimeoutMs);
@@ -99,8 +107,8 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
       // Same token: the create already happened. Its password is only known if the caller passed it.
       if (existing) return this.toInfo(existing, region, { sshPassword: spec.password, passwordKnown: spec.password !== undefined });
     }
-    const zone = spec.zone ?? this.settings.zone;
-    const specsName = spec.instanceType ?? (await this.resolveType(spec, region, zone));
+    // A placement chosen earlier (and kept by the caller for its retries) is used as it is.
+    const { zone, specsName } = await this.place(spec, region);
     const password = spec.password ?? generatePassword();
     const created = await this.cloudCall('createResource', 'CreateInstances', undefined, {
       region,
@@ -163,6 +171,13 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
     );
   }
 
+  /** describe-instances filtered by tags, page by page; addresses are not read (one more call per instance). */
+  async listResources(filter: ResourceFilter): Promise<ResourceInfo[]> {
+    const region = this.settings.region;
+    const found = await this.instancesTagged('listResources', region, filter.tags, MAX_LIST_PAGES);
+    return Promise.all(found.map((i) => this.toInfo(i, region, { withAddresses: false })));
+  }
+
   // ---- cloud calls ------------------------------------------------------------------------------
 
   /** One tracked cloud call: one audit record carrying the cloud's request id. */
@@ -204,23 +219,27 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
     return found;
   }
 
-  /** Live (not deleting, not gone) instances carrying our reference tag, oldest first. */
+  /** The live (not deleting, not gone) instance carrying our reference tag. */
   private async findByReference(region: string, reference: string): Promise<WireInstance | undefined> {
-    const tags = { [TAG_REFERENCE]: reference };
-    for (let page = 1; page <= MAX_DESCRIBE_PAGES; page++) {
-      const res = await this.cloudCall('createResource', 'DescribeInstances', undefined, {
+    return (await this.instancesTagged('createResource', region, { [TAG_REFERENCE]: reference }, MAX_DESCRIBE_PAGES))[0];
+  }
+
+  /** Live instances carrying every one of `tags`, oldest first, reading at most `maxPages` pages. */
+  private async instancesTagged(operation: string, region: string, tags: Record<string, string>, maxPages: number): Promise<WireInstance[]> {
+    const found: WireInstance[] = [];
+    for (let page = 1; page <= maxPages; page++) {
+      const res = await this.cloudCall(operation, 'DescribeInstances', undefined, {
         region,
         body: buildDescribeBody({ tags, page, pageSize: DESCRIBE_PAGE_SIZE }),
       });
       const items = listItems(res.body);
       // Filter here too: a gateway that ignores an unknown filter must not hand us someone else's box.
-      const hit = items
-        .map(readInstance)
-        .find((i) => i?.tags[TAG_REFERENCE] === reference && !isDeletingOrGone(i));
-      if (hit) return hit;
-      if (items.length < DESCRIBE_PAGE_SIZE) return undefined;
+      for (const i of items.map(readInstance)) {
+        if (i && Object.entries(tags).every(([k, v]) => i.tags[k] === v) && !isDeletingOrGone(i)) found.push(i);
+      }
+      if (items.length < DESCRIBE_PAGE_SIZE) break;
     }
-    return undefined;
+    return found;
   }
 
   /** Order → instance: poll by reference tag until the instance is listed (bounded). */
@@ -238,11 +257,18 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
         // The retried create finds the instance by its tag, so giving up here leaks nothing.
         throw new ProviderError('Transient', `chinamobile: order ${orderId || '(no id)'} not visible as an instance after ${Date.now() - started} ms`, {
           code: 'OrderNotResolved',
+          createAccepted: true,
         });
       }
       await new Promise((r) => setTimeout(r, interval));
       interval = Math.min(interval * 2, 3_000);
     }
+  }
+
+  /** The spec's own zone and spec name when it names them, else the configured zone and the cheapest fit. */
+  private async place(spec: ResourceSpec, region: string): Promise<{ zone?: string; specsName: string }> {
+    const zone = spec.zone ?? this.settings.zone;
+    return { zone, specsName: spec.instanceType ?? (await this.resolveType(spec, region, zone)) };
   }
 
   /** Seed 规格映射: the cheapest spec on offer that fits; the catalog when the query fails. */
@@ -264,10 +290,14 @@ export class ChinaMobileProvider extends BaseProvider<typeof chinaMobileConfigSc
     return pick.specsName;
   }
 
-  private async toInfo(inst: WireInstance, region: string, extra: { sshPassword?: string; passwordKnown?: boolean; orderId?: string } = {}): Promise<ResourceInfo> {
+  private async toInfo(
+    inst: WireInstance,
+    region: string,
+    extra: { sshPassword?: string; passwordKnown?: boolean; orderId?: string; withAddresses?: boolean } = {},
+  ): Promise<ResourceInfo> {
     const status = mapEcloudStatus(...statusOf(inst));
     const id = inst.instanceId && region !== this.settings.region ? `${region}/${inst.instanceId}` : inst.instanceId;
-    const addresses = status === ResourceStatus.CREATING ? {} : await this.addressesOf(id, region, inst.instanceId);
+    const addresses = status === ResourceStatus.CREATING || extra.withAddresses === false ? {} : await this.addressesOf(id, region, inst.instanceId);
     const createdAt = inst.createdTime ? new Date(inst.createdTime) : undefined;
     return {
       id,

@@ -7,13 +7,15 @@ import { z } from 'zod';
 import { generatePassword } from '../../lib/passwords';
 import { BaseProvider } from '../baseProvider';
 import { ProviderError } from '../errors';
-import { ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
+import { Placement, ResourceFilter, ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
 import {
   LABEL_CLIENT_TOKEN,
   LABEL_PROJECT,
+  LABEL_REGION,
   countByLabel,
   createBoxContainer,
   findByLabel,
+  listByLabels,
   mapDockerError,
   setRootPassword,
   sshBinding,
@@ -55,6 +57,11 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
     await this.track('healthCheck', undefined, () => engine(this.docker.ping(), 'ping'));
   }
 
+  /** One engine, no zones, no instance types: the spec's limits are the placement. */
+  async choosePlacement(): Promise<Placement> {
+    return {};
+  }
+
   /** The engine's CPUs and memory: Docker refuses a container limited to more CPUs than the host has. */
   async capacity(): Promise<{ cpu: number; memoryGiB: number }> {
     return this.track('capacity', undefined, async () => {
@@ -72,7 +79,7 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
         id = existing.Id; // same client token: the create already happened
       } else {
         await this.checkCapacity();
-        const labels: Record<string, string> = { ...(spec.tags ?? {}), [LABEL_PROJECT]: 'vibebox' };
+        const labels: Record<string, string> = { ...(spec.tags ?? {}), [LABEL_PROJECT]: 'vibebox', [LABEL_REGION]: this.settings.region };
         if (spec.clientToken) labels[LABEL_CLIENT_TOKEN] = spec.clientToken;
         labels[LABEL_DISK_GIB] = String(spec.disk);
         const created = await createBoxContainer(this.docker, {
@@ -129,6 +136,23 @@ export class DockerProvider extends BaseProvider<typeof dockerConfigSchema> {
         engine(this.docker.getContainer(id).remove({ force: Boolean(opts.force), v: true }), 'delete'),
       ),
     );
+  }
+
+  /** Containers this provider's region made that carry every tag; one engine call (it does not page). */
+  async listResources(filter: ResourceFilter): Promise<ResourceInfo[]> {
+    return this.track('listResources', undefined, async () => {
+      const found = await engine(listByLabels(this.docker, { ...filter.tags, [LABEL_REGION]: this.settings.region }), 'list');
+      return found
+        .map((c): ResourceInfo => ({
+          id: c.Id,
+          status: mapDockerStatus(c.State),
+          sshPort: 22,
+          sshUser: 'root',
+          metadata: { containerName: c.Names?.[0]?.replace(/^\//, ''), dockerState: c.State, region: this.settings.region, tags: { ...c.Labels } },
+          createdAt: new Date(c.Created * 1000),
+        }))
+        .filter((r) => r.status !== ResourceStatus.DELETING);
+    });
   }
 
   /** Already running (the engine's 304) is success. */

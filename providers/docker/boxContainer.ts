@@ -11,6 +11,12 @@ import { DockerLimits } from './specMap';
 
 export const LABEL_CLIENT_TOKEN = 'vibebox.clientToken';
 export const LABEL_PROJECT = 'project';
+/**
+ * The Docker provider's region, on every container it creates: its listings are scoped by it, so
+ * they never include what another provider (a cloud emulator's backing containers carry the same
+ * resource tags) or another Docker region made on the same engine.
+ */
+export const LABEL_REGION = 'vibebox.region';
 
 export interface BoxContainerOptions {
   name: string;
@@ -114,6 +120,11 @@ export async function setRootPassword(docker: Docker, containerId: string, passw
 export async function findByLabel(docker: Docker, label: string, value: string): Promise<Docker.ContainerInfo | undefined> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${label}=${value}`] } });
   return list[0];
+}
+
+/** Every container (running or not) carrying all of `labels`: the engine filters, ANDing them. */
+export function listByLabels(docker: Docker, labels: Record<string, string>): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
 }
 
 export async function countByLabel(docker: Docker, label: string, value: string): Promise<number> {

@@ -6,13 +6,15 @@
  * - throttle → the cloud's throttling error, with retryAfterSeconds;
  * - error    → a neutral EmulatorError (code given) rendered as the cloud's own error;
  * - failNth  → lets nth-1 matching calls through, then fails `times` calls: as `error` when a
- *              neutral `code` is given, otherwise as http5xx.
+ *              neutral `code` is given, otherwise as http5xx;
+ * - dropAnswer → the call is carried out, then the connection is dropped instead of answering:
+ *              the answer was lost on the way back (the create happened, the caller never heard).
  * Matching is by cloud action name (case-insensitive), or any action when `action` is absent/'*'.
  */
 import { z } from 'zod';
 import { EMULATOR_ERROR_CODES, EmulatorError } from './errors';
 
-export const FAULT_KINDS = ['http5xx', 'hang', 'throttle', 'failNth', 'error'] as const;
+export const FAULT_KINDS = ['http5xx', 'hang', 'throttle', 'failNth', 'error', 'dropAnswer'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Also the control API's body for POST /faults. */
@@ -45,6 +47,7 @@ export type FaultDecision =
   | { kind: 'none' }
   | { kind: 'http5xx'; status: number; message: string; faultId: string }
   | { kind: 'hang'; faultId: string }
+  | { kind: 'dropAnswer'; faultId: string }
   | { kind: 'throttle'; retryAfterSeconds: number; faultId: string }
   | { kind: 'error'; error: EmulatorError; faultId: string };
 
@@ -94,6 +97,8 @@ function decide(f: ActiveFault): FaultDecision {
   switch (f.kind) {
     case 'hang':
       return { kind: 'hang', faultId: f.id };
+    case 'dropAnswer':
+      return { kind: 'dropAnswer', faultId: f.id };
     case 'throttle':
       return { kind: 'throttle', retryAfterSeconds: f.retryAfterSeconds ?? 1, faultId: f.id };
     case 'error':
@@ -115,14 +120,17 @@ export interface RefusalWording {
 /**
  * Acts on admit's decision for a cloud layer that answers errors by throwing: throws the
  * cloud's error for a refusal (the neutral EmulatorError for 'error'), else says whether to
- * serve the call or to leave it hanging — never answered, as the client's timeout is under test.
+ * serve the call, to leave it hanging — never answered, as the client's timeout is under test —
+ * or to serve it and then drop the connection instead of answering ('serveThenDrop').
  */
-export function enforceDecision(decision: FaultDecision, wording: RefusalWording): 'serve' | 'hang' {
+export function enforceDecision(decision: FaultDecision, wording: RefusalWording): 'serve' | 'hang' | 'serveThenDrop' {
   switch (decision.kind) {
     case 'none':
       return 'serve';
     case 'hang':
       return 'hang';
+    case 'dropAnswer':
+      return 'serveThenDrop';
     case 'throttle':
       throw wording.throttled(decision.retryAfterSeconds);
     case 'http5xx':

@@ -17,7 +17,7 @@ import { generatePassword } from '../../lib/passwords';
 import { BaseProvider, CallContext } from '../baseProvider';
 import { secret } from '../configSchema';
 import { ProviderError, isProviderError } from '../errors';
-import { ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
+import { Placement, ResourceFilter, ResourceInfo, ResourceSpec, ResourceStatus } from '../types';
 import { DEFAULT_IMAGE, DEFAULT_REGION, IMAGES, MAX_SYSTEM_DISK_GIB, MIN_SYSTEM_DISK_GIB, catalogType, defaultZone, hourlyCny } from './catalog';
 import { cvmHttpProfile } from './endpoint';
 import { toProviderError } from './errors';
@@ -29,6 +29,8 @@ type CvmClient = InstanceType<typeof CvmClient>;
 
 /** What we buy: hourly pay-as-you-go, so terminate releases at once and nothing is prepaid. */
 const CHARGE_TYPE = 'POSTPAID_BY_HOUR';
+/** The most instances one DescribeInstances page may carry. */
+const LIST_PAGE_SIZE = 100;
 /** Tencent's ClientToken limit. */
 const MAX_CLIENT_TOKEN = 64;
 /** Used when the cloud does not say (DefaultLoginUser/Port are absent on older instances). */
@@ -77,15 +79,16 @@ export class TencentProvider extends BaseProvider<typeof tencentConfigSchema> {
     await this.call('DescribeRegions', (c) => c.DescribeRegions());
   }
 
+  /** The cheapest sellable type that fits, in the zone that sells it (seed 规格映射). */
+  async choosePlacement(spec: ResourceSpec): Promise<Placement> {
+    const { choice, zone } = await this.place(spec);
+    return { zone, instanceType: choice.instanceType };
+  }
+
   async createResource(spec: ResourceSpec): Promise<ResourceInfo> {
-    const region = this.settings.region;
-    if (spec.region && spec.region !== region) {
-      throw new ProviderError('InvalidRequest', `tencent: this provider serves ${region}, not ${spec.region}`);
-    }
     const image = this.resolveImage(spec.image);
-    const choice = await this.resolveType(spec);
-    const zone = choice.zone ?? spec.zone ?? this.settings.zone ?? defaultZone(region);
-    if (!zone) throw new ProviderError('InvalidRequest', `tencent: no zone known for region ${region}; set TENCENT_OPTION_ZONE`);
+    // A placement chosen earlier (and kept by the caller for its retries) is used as it is.
+    const { choice, zone } = await this.place(spec);
     const password = spec.password ?? generatePassword();
 
     return this.track('createResource', undefined, async (ctx) => {
@@ -106,7 +109,7 @@ export class TencentProvider extends BaseProvider<typeof tencentConfigSchema> {
             status: ResourceStatus.CREATING,
             sshPort: SSH_PORT,
             sshUser: image.loginUser,
-            metadata: { instanceType: choice.instanceType, zone, region, imageId: image.imageId, tencentState: 'PENDING', ...extra },
+            metadata: { instanceType: choice.instanceType, zone, region: this.settings.region, imageId: image.imageId, tencentState: 'PENDING', ...extra },
             createdAt: new Date(),
           };
       return { ...info, sshPassword: password };
@@ -154,7 +157,34 @@ export class TencentProvider extends BaseProvider<typeof tencentConfigSchema> {
     );
   }
 
+  /** DescribeInstances with one `tag:<key>` filter per tag, 100 a page (the most CVM gives). */
+  async listResources(filter: ResourceFilter): Promise<ResourceInfo[]> {
+    const Filters = Object.entries(filter.tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] }));
+    return this.track('listResources', undefined, async (ctx) => {
+      const found: ResourceInfo[] = [];
+      for (let Offset = 0; ; Offset += LIST_PAGE_SIZE) {
+        const resp = await this.sdk(ctx, 'DescribeInstances', (c) => c.DescribeInstances({ Filters, Offset, Limit: LIST_PAGE_SIZE }));
+        const page = resp.InstanceSet ?? [];
+        found.push(...page.map((inst) => this.toInfo(inst)));
+        if (page.length < LIST_PAGE_SIZE || found.length >= (resp.TotalCount ?? 0)) break;
+      }
+      return found.filter((r) => r.status !== ResourceStatus.DELETING && r.status !== ResourceStatus.DELETED);
+    });
+  }
+
   // ---- spec mapping --------------------------------------------------------------------------
+
+  /** The type and zone to create in: the spec's own when it names them, else chosen from the cloud's offers. */
+  private async place(spec: ResourceSpec): Promise<{ choice: TypeChoice; zone: string }> {
+    const region = this.settings.region;
+    if (spec.region && spec.region !== region) {
+      throw new ProviderError('InvalidRequest', `tencent: this provider serves ${region}, not ${spec.region}`);
+    }
+    const choice = await this.resolveType(spec);
+    const zone = choice.zone ?? spec.zone ?? this.settings.zone ?? defaultZone(region);
+    if (!zone) throw new ProviderError('InvalidRequest', `tencent: no zone known for region ${region}; set TENCENT_OPTION_ZONE`);
+    return { choice, zone };
+  }
 
   private resolveImage(name: string | undefined): { imageId: string; loginUser: string } {
     if (this.settings.imageId) return { imageId: this.settings.imageId, loginUser: FALLBACK_SSH_USER };

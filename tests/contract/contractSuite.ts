@@ -133,6 +133,42 @@ export function runContractSuite(name: string, setup: () => Promise<ContractHarn
       expect(await h.provider.waitForStatus(info.id, ResourceStatus.DELETED, WAIT)).toBeUndefined();
     });
 
+    it('listResources finds what carries every given tag — status, createdAt and tags included — and not what is gone', async () => {
+      const p = h.provider;
+      const scope = `contract-${name}-${Date.now().toString(36)}`;
+      const tagged = (token: string, deployment: string): ResourceSpec => {
+        const s = spec(token);
+        return { ...s, tags: { ...s.tags, 'vibebox:deployment': deployment } };
+      };
+      const before = Date.now();
+      const mine = await p.createResource(tagged('list-mine', scope));
+      const other = await p.createResource(tagged('list-other', `${scope}-other`));
+      created.push(mine.id, other.id);
+      const listed = await p.listResources({ tags: { project: 'vibebox', 'vibebox:deployment': scope } });
+      expect(listed.map((r) => r.id)).toEqual([mine.id]);
+      expect(listed[0].metadata.tags).toMatchObject({ project: 'vibebox', 'vibebox:deployment': scope, vibeboxId: 'contract-list-mine' });
+      expect(Object.values(ResourceStatus)).toContain(listed[0].status);
+      // Clouds stamp creation in whole seconds.
+      expect(listed[0].createdAt.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 60_000);
+      expect(listed[0].createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 60_000);
+
+      for (const id of [mine.id, other.id]) await p.deleteResource(id, { force: true });
+      await p.waitForStatus(mine.id, ResourceStatus.DELETED, WAIT);
+      expect(await p.listResources({ tags: { project: 'vibebox', 'vibebox:deployment': scope } })).toEqual([]);
+    });
+
+    it('choosePlacement chooses without creating, and a create given that placement uses it', async () => {
+      const p = h.provider;
+      const placement = await p.choosePlacement(h.spec);
+      const s = { ...spec('placed'), ...placement };
+      const info = await p.createResource(s);
+      created.push(info.id);
+      if (placement.instanceType) expect(JSON.stringify(info.metadata)).toContain(placement.instanceType);
+      if (placement.zone) expect(JSON.stringify(info.metadata)).toContain(placement.zone);
+      await p.deleteResource(info.id, { force: true });
+      await p.waitForStatus(info.id, ResourceStatus.DELETED, WAIT);
+    });
+
     it('healthCheck passes', async () => {
       expect(await h.provider.healthCheck()).toBe(true);
     });

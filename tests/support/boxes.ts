@@ -5,7 +5,16 @@ import { vibeboxes } from '../../drizzle/schema';
 import { generatePassword } from '../../lib/passwords';
 import { SecretBox } from '../../lib/secretBox';
 import { newVibeBoxId } from '../../api/vibeboxService';
-import { searchAttributes, stateQuery, VibeBoxState, VibeBoxStatus, VibeBoxWorkflowInput, workflowIdFor } from '../../workflows/definitions';
+import {
+  PlacedResource,
+  reprojectSignal,
+  searchAttributes,
+  stateQuery,
+  VibeBoxState,
+  VibeBoxStatus,
+  VibeBoxWorkflowInput,
+  workflowIdFor,
+} from '../../workflows/definitions';
 import { vibeBoxWorkflow } from '../../workflows/vibebox';
 import { eventually, TestPlatform } from './platform';
 
@@ -17,9 +26,10 @@ export interface StartedBox {
   waitFor(status: VibeBoxStatus | VibeBoxStatus[], timeoutMs?: number): Promise<VibeBoxState>;
 }
 
-export async function startBox(p: TestPlatform, input: Partial<VibeBoxWorkflowInput> = {}): Promise<StartedBox> {
+/** A new user's `provisioning` row as the API inserts it (password sealed), with `row` on top. */
+export async function insertBoxRow(p: TestPlatform, row: Partial<typeof vibeboxes.$inferInsert> = {}) {
   const { userId } = await p.newUser();
-  const id = newVibeBoxId();
+  const id = row.id ?? newVibeBoxId();
   const password = generatePassword();
   await p.database.db.insert(vibeboxes).values({
     id,
@@ -27,7 +37,15 @@ export async function startBox(p: TestPlatform, input: Partial<VibeBoxWorkflowIn
     planId: 'basic',
     status: 'provisioning',
     sshPasswordEnc: new SecretBox(p.config.VIBEBOX_SECRET_KEY).seal(password),
+    deployment: p.deployment,
+    ...row,
   });
+  return { id, userId, password };
+}
+
+/** `row`: columns to set on the box's row beyond what the API writes (e.g. an earlier machine's host key). */
+export async function startBox(p: TestPlatform, input: Partial<VibeBoxWorkflowInput> = {}, row: Partial<typeof vibeboxes.$inferInsert> = {}): Promise<StartedBox> {
+  const { id, userId, password } = await insertBoxRow(p, input.vibeboxId ? { ...row, id: input.vibeboxId } : row);
   const handle = await p.temporal.workflow.start(vibeBoxWorkflow, {
     workflowId: workflowIdFor(id),
     taskQueue: p.config.TEMPORAL_TASK_QUEUE,
@@ -88,4 +106,27 @@ export async function timersStarted(handle: WorkflowHandle): Promise<number[]> {
       const d = e.timerStartedEventAttributes!.startToFireTimeout!;
       return Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6);
     });
+}
+
+/**
+ * A box whose workflow takes over an existing resource in `status` (as a continued-as-new run
+ * would), its row written from the workflow: for tests of what happens to a box once it exists,
+ * without provisioning one.
+ */
+export async function adoptBox(p: TestPlatform, resource: PlacedResource, status: VibeBoxStatus, input: Partial<VibeBoxWorkflowInput> = {}): Promise<StartedBox> {
+  const box = await startBox(p, { providerType: resource.providerType, ...input, state: { status, resource, round: 1 } });
+  await box.handle.signal(reprojectSignal);
+  await eventually(() => rowOf(p, box.id), (row) => row?.status === status && row.resourceId === resource.resourceId, 30_000, 100);
+  return box;
+}
+
+/** Waits until an activity of this type is running (started, not just scheduled) in the box's workflow. */
+export async function activityRunning(handle: WorkflowHandle, type: string, timeoutMs = 60_000): Promise<void> {
+  const STARTED = 2; // temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+  await eventually(
+    async () => (await handle.describe()).raw.pendingActivities ?? [],
+    (pending) => pending.some((a) => a.activityType?.name === type && Number(a.state) === STARTED),
+    timeoutMs,
+    20,
+  );
 }

@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { connectTemporal } from '../../api/temporalClient';
 import { startApi, ApiHandle } from '../../api/server';
-import { loadConfig, AppConfig } from '../../lib/config';
+import { deploymentOf, loadConfig, AppConfig } from '../../lib/config';
 import { connectDatabase, Database } from '../../lib/db';
 import { createUserWithToken } from '../../api/users';
 import { startWorker, WorkerHandle } from '../../worker';
+import { fleetSchedules } from '../../workflows/schedules';
 import { workflowIdFor } from '../../workflows/definitions';
 import { PLAN_IDS } from '../../workflows/plans';
 import { policies } from '../../workflows/policies';
@@ -18,6 +19,8 @@ import { fleetSchedules } from '../../workflows/schedules';
 
 export interface TestPlatform {
   config: AppConfig;
+  /** The deployment name its resources and rows carry (unique per platform: the task queue is). */
+  deployment: string;
   env: Record<string, string | undefined>;
   database: Database;
   /** Absent on an API-only platform: its workflows are started but never run. */
@@ -60,6 +63,7 @@ export async function startPlatform(envOverrides: Record<string, string> = {}, o
   const { client: temporal, connection } = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   return {
     config,
+    deployment: deploymentOf(config),
     env,
     database,
     worker,
@@ -85,6 +89,10 @@ export async function startPlatform(envOverrides: Record<string, string> = {}, o
       return { status: res.status, body: parsed };
     },
     async close() {
+      // The dev server outlives the test: a platform's Schedules must not keep firing at a queue nobody serves.
+      for (const { scheduleId } of fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies, { reconcileDryRun: false })) {
+        await temporal.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+      }
       await api.close();
       await worker?.shutdown();
       // The worker declared the fleet's Schedules for this task queue: they must not outlive the test.

@@ -9,6 +9,7 @@ import {
   HAPPY_STEPS,
   IllegalHappyStepError,
   IllegalTransitionError,
+  SETTLES_TO,
   statusFromProvider,
   TRANSITIONAL_STATUS,
 } from '../../workflows/transitions';
@@ -26,7 +27,11 @@ describe('transition table (seed: 状态转换规则)', () => {
     expect([...ALLOWED_ACTIONS.error].sort()).toEqual(['delete', 'retry']);
   });
 
-  it.each(['provisioning', 'starting', 'stopping', 'restarting', 'deleting', 'deleted'] as const)(
+  it('provisioning boxes may only be deleted (no dead end while a create hangs)', () => {
+    expect(ALLOWED_ACTIONS.provisioning).toEqual(['delete']);
+  });
+
+  it.each(['starting', 'stopping', 'restarting', 'deleting', 'deleted'] as const)(
     '%s allows no action: wait for it to settle',
     (status) => {
       for (const action of VIBEBOX_ACTIONS) expect(canPerform(status, action)).toBe(false);
@@ -36,14 +41,14 @@ describe('transition table (seed: 状态转换规则)', () => {
   it('an illegal request is rejected with its reason', () => {
     expect(() => assertTransition('stopped', 'stop')).toThrow(IllegalTransitionError);
     expect(() => assertTransition('stopped', 'stop')).toThrow('cannot stop a VibeBox that is stopped (allowed: start, delete)');
-    expect(() => assertTransition('provisioning', 'delete')).toThrow('wait for it to settle');
+    expect(() => assertTransition('deleting', 'delete')).toThrow('wait for it to settle');
   });
 
-  it('every action moves the box to a transitional status that itself allows nothing', () => {
+  it('every action moves the box to a transitional status that allows nothing but delete', () => {
     for (const action of VIBEBOX_ACTIONS) {
       const next = TRANSITIONAL_STATUS[action];
       expect(VIBEBOX_STATUSES).toContain(next);
-      expect(ALLOWED_ACTIONS[next]).toEqual([]);
+      expect(ALLOWED_ACTIONS[next].filter((a) => a !== 'delete')).toEqual([]);
     }
   });
 });
@@ -54,6 +59,12 @@ describe('what a box is when an operation did not finish, from the provider stat
     expect(statusFromProvider(ResourceStatus.STOPPED)).toBe('stopped');
     expect(statusFromProvider(ResourceStatus.STOPPING)).toBe('error');
     expect(statusFromProvider(undefined)).toBe('error');
+  });
+
+  it('a provider still stopping or starting is waited for, to where it is going', () => {
+    expect(SETTLES_TO[ResourceStatus.STOPPING]).toBe(ResourceStatus.STOPPED);
+    expect(SETTLES_TO[ResourceStatus.STARTING]).toBe(ResourceStatus.RUNNING);
+    expect(SETTLES_TO[ResourceStatus.RUNNING]).toBeUndefined();
   });
 });
 

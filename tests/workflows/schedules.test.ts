@@ -16,6 +16,7 @@ it('creates a missing schedule, updates a changed one, leaves a paused one pause
     workflowType: 'noSuchWorkflow', // never runs: the schedule is paused before its first tick
     args: [{ region: 'a' }],
     every: 3_600_000,
+    runTimeout: 600_000,
     taskQueue,
     note: 'test schedule',
   };
@@ -25,13 +26,15 @@ it('creates a missing schedule, updates a changed one, leaves a paused one pause
     await handle.pause('paused by the operator');
     const first = await handle.describe();
     expect(first.spec.intervals?.[0]?.every).toBe(3_600_000);
+    expect((first.action as { workflowExecutionTimeout?: number }).workflowExecutionTimeout).toBe(600_000);
 
     await ensureSchedules(client, [declared]); // nothing changed: nothing to do
     expect((await handle.describe()).state.note).toBe('paused by the operator');
 
-    await ensureSchedules(client, [{ ...declared, every: 1_800_000, args: [{ region: 'b' }] }]);
+    await ensureSchedules(client, [{ ...declared, every: 1_800_000, args: [{ region: 'b' }], runTimeout: 300_000 }]);
     const updated = await handle.describe();
     expect(updated.spec.intervals?.[0]?.every).toBe(1_800_000);
+    expect((updated.action as { workflowExecutionTimeout?: number }).workflowExecutionTimeout).toBe(300_000);
     expect((updated.action as { args: unknown[] }).args).toEqual([{ region: 'b' }]);
     expect(updated.state.paused).toBe(true);
   } finally {

@@ -64,8 +64,10 @@ export async function startAliyunEmulator(opts: EmulatorOptions): Promise<Emulat
       const handler = ECS_ACTIONS[call.action];
       if (!handler) throw new AliyunApiError(404, 'InvalidAction.NotFound', `Specified api "${call.action}" is not found, please check your url and method.`);
       // 'hang': never answer, the client's read timeout is what is being tested.
-      if (enforceDecision(cloud.admit(call.action, call.accessKeyId), { throttled, serverError: internalError }) === 'hang') return;
+      const verdict = enforceDecision(cloud.admit(call.action, call.accessKeyId), { throttled, serverError: internalError });
+      if (verdict === 'hang') return;
       const body = handler({ cloud, accessKeyId: call.accessKeyId, params: call.params, extras });
+      if (verdict === 'serveThenDrop') return void req.socket.destroy(); // done, but the answer is lost
       sendAliyunJson(res, 200, { RequestId: requestId, ...body });
     } catch (err) {
       sendAliyunError(res, toApiError(err), requestId, hostId);

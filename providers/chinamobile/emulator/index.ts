@@ -71,8 +71,10 @@ function createChinaMobileApp(cloud: EmulatedCloud, secretOf: (accessKey: string
     try {
       const accessKey = authenticate(req.method, url, secretOf, nonces);
       const region = regionOf(req.header(REGION_HEADER));
-      if (enforceDecision(cloud.admit(op, accessKey), REFUSALS) === 'hang') return; // the server's close() destroys the socket
+      const verdict = enforceDecision(cloud.admit(op, accessKey), REFUSALS);
+      if (verdict === 'hang') return; // the server's close() destroys the socket
       const body = handler({ accessKey, region, body: unwrapBody(req.body), query: url.searchParams });
+      if (verdict === 'serveThenDrop') return void req.socket.destroy(); // done, but the answer is lost
       res.status(HTTP_STATUS.ok).json({ requestId: id, state: 'OK', body });
     } catch (err) {
       sendError(res, id, toWireError(err));

@@ -69,10 +69,13 @@ export async function startTencentEmulator(opts: EmulatorOptions): Promise<Emula
       if (!handler || header(req, 'x-tc-version') !== CVM_API_VERSION) {
         throw new TencentApiError('InvalidAction', `The action \`${action}\` (version ${header(req, 'x-tc-version') ?? '?'}) does not exist.`);
       }
-      if (enforceDecision(cloud.admit(action, secretId), REFUSALS) === 'hang') return; // the server's close() destroys the socket
+      const verdict = enforceDecision(cloud.admit(action, secretId), REFUSALS);
+      if (verdict === 'hang') return; // the server's close() destroys the socket
       const region = regionOf(header(req, 'x-tc-region'));
       const params = jsonBody(body);
-      send(res, requestId, handler(params, { cloud, owner: secretId, region, requestId, notes }));
+      const answer = handler(params, { cloud, owner: secretId, region, requestId, notes });
+      if (verdict === 'serveThenDrop') return void req.socket.destroy(); // done, but the answer is lost
+      send(res, requestId, answer);
     } catch (err) {
       if (err instanceof TencentApiError) return void sendError(res, requestId, err);
       if (isEmulatorError(err)) return void sendError(res, requestId, fromEmulatorError(err));
