@@ -59,7 +59,7 @@ export const createStateActivities = ({ db, deployment, metrics }: { db: Db; dep
     const happy = input.state.happy ? { happy: input.state.happy } : {};
     await db
       .insert(vibeboxes)
-      .values({ id: input.vibeboxId, userId, planId, requestedProviderType, requestedRegion, deployment, ...projection, ...happy, ...(placement ? { placement } : {}) })
+      .values({ id: input.vibeboxId, userId, planId, requestedProviderType, requestedRegion, deployment, ...projection, ...happy, ...(placement ? { placement: { ...placement } } : {}) })
       .onConflictDoNothing();
   },
 

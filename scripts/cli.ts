@@ -13,9 +13,7 @@ import { createUserWithToken } from '../api/users';
 import { connectTemporal } from '../api/temporalClient';
 import { reprojectSignal, workflowIdFor } from '../workflows/definitions';
 
-const USAGE = 'usage: npm run admin -- create-user <email> [--admin]
-       npm run admin -- reproject <vibeboxId>
-';
+const USAGE = 'usage: npm run admin -- create-user <email> [--admin]\n       npm run admin -- reproject <vibeboxId>\n';
 
 /** The run command's embedded database, when DATABASE_URL is not set (scripts/dev.ts writes it). */
 function localEnv(): Record<string, string> {

@@ -11,7 +11,6 @@ import { deploymentOf, loadConfig, AppConfig } from '../../lib/config';
 import { connectDatabase, Database } from '../../lib/db';
 import { createUserWithToken } from '../../api/users';
 import { startWorker, WorkerHandle } from '../../worker';
-import { fleetSchedules } from '../../workflows/schedules';
 import { workflowIdFor } from '../../workflows/definitions';
 import { PLAN_IDS } from '../../workflows/plans';
 import { policies } from '../../workflows/policies';
@@ -95,10 +94,6 @@ export async function startPlatform(envOverrides: Record<string, string> = {}, o
       }
       await api.close();
       await worker?.shutdown();
-      // The worker declared the fleet's Schedules for this task queue: they must not outlive the test.
-      for (const { scheduleId } of fleetSchedules(config.TEMPORAL_TASK_QUEUE, policies)) {
-        await temporal.schedule.getHandle(scheduleId).delete().catch(() => undefined);
-      }
       await connection.close();
       await database.close();
     },

@@ -44,7 +44,7 @@ describe('health rule', () => {
   });
 
   it('the health Schedule runs providerHealthWorkflow every policies.health.every, one per task queue', () => {
-    const [health] = fleetSchedules('q1', policies).filter((s) => s.workflowType === 'providerHealthWorkflow');
+    const [health] = fleetSchedules('q1', policies, { reconcileDryRun: false }).filter((s) => s.workflowType === 'providerHealthWorkflow');
     expect(health).toMatchObject({ scheduleId: 'q1/provider-health', every: 5 * 60_000, taskQueue: 'q1' });
     expect(health.every).toBe(policies.health.every);
   });

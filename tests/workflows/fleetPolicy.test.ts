@@ -96,6 +96,8 @@ async function withWorker<T>(providerEnv: Record<string, string>, fn: (w: { task
       happy: happySettingsFrom(loadConfig(process.env)),
       databaseRetry: policies.dependencies.databaseRetry,
       log,
+      temporal: env.client,
+      deployment: `fleet-policy/${taskQueue}`,
     }),
   });
   return worker.runUntil(fn({ taskQueue, alerts }));
