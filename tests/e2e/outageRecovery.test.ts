@@ -1,7 +1,7 @@
 /**
  * No box ends in `error` because Postgres or Temporal was away for 30 s (issue 7). A real box is
  * provisioned through the API on Docker while:
- * - Postgres freezes for 30 s just as createResource records the new machine, and is down (every
+ * - Postgres freezes for 30 s at the workflow's first projection write, and is down (every
  *   connection cut and refused) for 30 s just as configureHappy reads the box's password — worker
  *   and API reach Postgres through a link this test controls (support/faultyLink.ts), the test
  *   itself directly;
@@ -47,8 +47,9 @@ it('Postgres frozen for 30 s as the machine is recorded, then down for 30 s as H
   const p = await startPlatform({ ENABLED_PROVIDERS: 'docker', DATABASE_URL: link.rewrite(url) });
   try {
     const { token } = await p.newUser();
-    // createResource's write after the provider made the machine (a new host key to forget).
-    link.freezeOn('"ssh_host_key" = $');
+    // The workflow's first write of its state to Postgres (the projection, a bookkeeping activity):
+    // durable create records the machine only through these writes, after the create returned.
+    link.freezeOn('"state_seq" = $');
     const created = await p.call(token, 'POST', '/api/vibeboxes', { planId: 'basic', providerType: 'docker' });
     expect(created.status).toBe(202);
     const id: string = created.body.id;
